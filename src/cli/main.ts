@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// The tuml command. `tuml run [--trace] -- CMD ARGS` runs one command in a
+// fresh machine whose root is the host's / and exits with its status;
+// `tuml` alone runs a login shell in one.
+import { parseArgs } from 'node:util';
+import { run } from '../index.js';
+
+const USAGE = `usage: tuml [run [--trace] [--] CMD [ARGS...]]
+  run       run CMD as the first process of a new machine; exit with its status
+  --trace   print every guest system call to stderr, strace-style
+`;
+
+function fail(msg: string): never {
+  process.stderr.write(`tuml: ${msg}\n${USAGE}`);
+  process.exit(2);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const sub = argv[0];
+  if (sub === '--help' || sub === '-h') { process.stdout.write(USAGE); return 0; }
+  let cmd: string[];
+  let trace = false;
+  if (sub === 'run') {
+    const { values, positionals } = parseArgs({
+      args: argv.slice(1), allowPositionals: true, strict: true,
+      options: { trace: { type: 'boolean', default: false } },
+    });
+    trace = values.trace ?? false;
+    cmd = positionals;
+    if (cmd.length === 0) fail('run: no command given');
+  } else if (sub === undefined) {
+    cmd = [process.env.SHELL || '/bin/sh', '-l'];
+  } else {
+    fail(`unknown command '${sub}'`);
+  }
+  const env = Object.entries(process.env).map(([k, v]) => `${k}=${v}`);
+  const r = await run({ init: cmd[0], argv: cmd, envp: env, hostRoot: '/', cwd: process.cwd(), trace });
+  return r.exitCode;
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
+  process.stderr.write(`tuml: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

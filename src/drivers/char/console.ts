@@ -1,0 +1,195 @@
+// The console as tuml run gives it: the guest's first three fds are the host
+// stdio of the tuml process. Reads from the host happen on libuv's thread pool
+// (they may block); input is buffered here so that poll and several readers
+// see one stream. Terminal ioctls are passed to the host terminal until the
+// kernel's own line discipline lands (issue 3).
+import { Errno, E } from '../../host/errno.js';
+import { giveAsyncRegion, syscall, syscallAsync, takeAsyncRegion } from '../../host/libc.js';
+import * as sys from '../../host/sys.js';
+import { sleepOn } from '../../kernel/sched.js';
+import type { Task } from '../../kernel/task.js';
+import { WaitQueue } from '../../kernel/wait.js';
+import { decodeStat, File, O, POLL, type Stat } from '../../fs/file.js';
+import { registerChrdev } from '../registry.js';
+
+const TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404, TIOCGWINSZ = 0x5413,
+  TIOCSWINSZ = 0x5414, TIOCGPGRP = 0x540f, TIOCSPGRP = 0x5410, FIONREAD = 0x541b, TIOCSCTTY = 0x540e,
+  TIOCGSID = 0x5429, TIOCNOTTY = 0x5422, TCFLSH = 0x540b, TCXONC = 0x540a, TCSBRK = 0x5409, FIONBIO = 0x5421;
+
+/** Host input, shared by every file that reads the console. */
+class HostInput {
+  private buf: Buffer[] = [];
+  size = 0;
+  eof = false;
+  private reading = false;
+  readonly waitq = new WaitQueue();
+  constructor(readonly fd: number) {}
+
+  ensureReading(): void {
+    if (this.reading || this.eof || this.size > 0) return;
+    this.reading = true;
+    const region = takeAsyncRegion();
+    const pollThenRead = async (): Promise<number> => {
+      for (;;) {
+        const r = await syscallAsync(sys.NR.read, this.fd, region.addr, 65536);
+        if (r !== -E.EAGAIN) return r;
+        region.buf.writeInt32LE(this.fd, 0); region.buf.writeInt16LE(POLL.IN, 4);
+        await syscallAsync(sys.NR.poll, region.addr, 1, -1);
+      }
+    };
+    pollThenRead().then((r) => {
+      this.reading = false;
+      if (r <= 0) this.eof = true;
+      else { this.buf.push(Buffer.from(region.buf.subarray(0, r))); this.size += r; }
+      giveAsyncRegion(region);
+      this.waitq.wake();
+    }, () => { this.reading = false; this.eof = true; this.waitq.wake(); });
+  }
+
+  take(len: number): Buffer {
+    const all = Buffer.concat(this.buf, this.size);
+    const out = all.subarray(0, len);
+    const rest = all.subarray(len);
+    this.buf = rest.length ? [Buffer.from(rest)] : [];
+    this.size = rest.length;
+    // A terminal's ^D gives one empty read, then input may go on.
+    return Buffer.from(out);
+  }
+}
+
+const inputs = new Map<number, HostInput>();
+function inputFor(fd: number): HostInput {
+  let i = inputs.get(fd);
+  if (!i) { i = new HostInput(fd); inputs.set(fd, i); }
+  return i;
+}
+
+export class ConsoleFile extends File {
+  private readonly tty: boolean;
+  private readonly regular: boolean;
+  constructor(readonly host: number, flags: number, readonly name: string) {
+    super(flags);
+    this.tty = syscall(sys.NR.ioctl, host, TCGETS, sys.ioAddr()) === 0;
+    const { r, st } = sys.fstat(host);
+    this.regular = r === 0 && (st.readUInt32LE(24) & 0o170000) === 0o100000;
+  }
+
+  describe(): string { return this.name; }
+  override isTty(): boolean { return this.tty; }
+
+  override stat(): Stat {
+    const { r, st } = sys.fstat(this.host);
+    if (r < 0) throw new Errno(-r);
+    return decodeStat(st);
+  }
+
+  override async read(task: Task, len: number, pos: bigint | null): Promise<Buffer> {
+    if (this.regular) {
+      const r = sys.read(this.host, len, pos);
+      if (typeof r === 'number') throw new Errno(-r);
+      return Buffer.from(r);
+    }
+    const input = inputFor(this.host);
+    for (;;) {
+      if (input.size > 0) return input.take(len);
+      if (input.eof) { if (this.tty) input.eof = false; return Buffer.alloc(0); }
+      if (this.nonblock) { input.ensureReading(); throw new Errno(E.EAGAIN); }
+      input.ensureReading();
+      await sleepOn(task, [input.waitq]);
+    }
+  }
+
+  override write(task: Task, data: Buffer, pos: bigint | null): number {
+    let done = 0;
+    while (done < data.length) {
+      const r = sys.write(this.host, data.subarray(done), pos === null ? null : pos + BigInt(done));
+      if (r === -E.EAGAIN) { sys.poll1(this.host, POLL.OUT, -1); continue; }
+      if (r < 0) {
+        if (done > 0) return done;
+        if (r === -E.EPIPE) task.kernel.sendSignal(task, 13, true);
+        throw new Errno(-r);
+      }
+      done += r;
+    }
+    return done;
+  }
+
+  override llseek(off: bigint, whence: number): bigint {
+    if (!this.regular) throw new Errno(E.ESPIPE);
+    const r = syscall(sys.NR.lseek, this.host, off, whence);
+    if (r < 0) throw new Errno(-r);
+    return BigInt(r);
+  }
+
+  override poll(): number {
+    let ev = 0;
+    if (this.readable) {
+      if (this.regular) ev |= POLL.IN;
+      else {
+        const input = inputFor(this.host);
+        if (input.size > 0 || input.eof) ev |= POLL.IN;
+        else input.ensureReading();
+      }
+    }
+    if (this.writable) ev |= POLL.OUT;
+    return ev;
+  }
+
+  /** poll and epoll wait on the input's queue as well. */
+  inputQueue(): WaitQueue | null { return this.readable && !this.regular ? inputFor(this.host).waitq : null; }
+
+  override ioctl(task: Task, cmd: number, arg: bigint): number {
+    const k = task.kernel;
+    switch (cmd) {
+      case TCGETS: case TIOCGWINSZ: {
+        if (!this.tty) throw new Errno(E.ENOTTY);
+        const size = cmd === TCGETS ? 36 : 8;
+        const r = syscall(sys.NR.ioctl, this.host, cmd, sys.ioAddr());
+        if (r < 0) throw new Errno(-r);
+        task.mem.write(arg, sys.ioBuf.subarray(sys.IO_DATA, sys.IO_DATA + size));
+        return 0;
+      }
+      case TCSETS: case TCSETSW: case TCSETSF: case TIOCSWINSZ: {
+        if (!this.tty) throw new Errno(E.ENOTTY);
+        const size = cmd === TIOCSWINSZ ? 8 : 36;
+        task.mem.read(arg, size).copy(sys.ioBuf, sys.IO_DATA);
+        const r = syscall(sys.NR.ioctl, this.host, cmd, sys.ioAddr());
+        if (r < 0) throw new Errno(-r);
+        return 0;
+      }
+      case TIOCGPGRP: case TIOCGSID: {
+        if (!this.tty) throw new Errno(E.ENOTTY);
+        task.mem.writeI32(arg, cmd === TIOCGPGRP ? k.consoleFgPgrp : k.consoleSid);
+        return 0;
+      }
+      case TIOCSPGRP: {
+        if (!this.tty) throw new Errno(E.ENOTTY);
+        k.consoleFgPgrp = task.mem.readI32(arg);
+        return 0;
+      }
+      case TIOCSCTTY: case TIOCNOTTY: case TCFLSH: case TCXONC: case TCSBRK:
+        if (!this.tty) throw new Errno(E.ENOTTY);
+        return 0;
+      case FIONREAD: {
+        const n = this.regular ? 0 : inputFor(this.host).size;
+        task.mem.writeI32(arg, n);
+        return 0;
+      }
+      case FIONBIO: {
+        const on = task.mem.readI32(arg);
+        this.flags = on ? this.flags | O.NONBLOCK : this.flags & ~O.NONBLOCK;
+        return 0;
+      }
+    }
+    throw new Errno(E.ENOTTY);
+  }
+}
+
+// /dev/tty (5:0) and /dev/console (5:1) are the console when the host gave us a terminal.
+registerChrdev(5, (task, minor, flags) => {
+  if (minor !== 0 && minor !== 1) throw new Errno(E.ENXIO);
+  const k = task.kernel;
+  if (!k.consoleIsTty) throw new Errno(E.ENXIO);
+  const acc = flags & O.ACCMODE;
+  return new ConsoleFile(acc === O.RDONLY ? 0 : acc === O.WRONLY ? 1 : 0, flags, minor === 0 ? '/dev/tty' : '/dev/console');
+});

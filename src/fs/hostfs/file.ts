@@ -1,0 +1,72 @@
+// An open hostfs file: a host fd held by the kernel. The host fd's offset is
+// the file position, so descriptions shared across fork share it, as in Linux.
+import { Errno } from '../../host/errno.js';
+import { syscallBig, syscall } from '../../host/libc.js';
+import * as sys from '../../host/sys.js';
+import type { Task } from '../../kernel/task.js';
+import { decodeStat, File, O, type Stat } from '../file.js';
+
+function ok(r: number): number {
+  if (r < 0) throw new Errno(-r);
+  return r;
+}
+
+export class HostFile extends File {
+  /** fd: the host fd the kernel holds; name: what /proc/PID/fd shows without a location. */
+  constructor(readonly fd: number, flags: number, readonly name: string) {
+    super(flags);
+  }
+
+  describe(): string { return this.location?.path ?? this.name; }
+
+  protected override release(): void { sys.close(this.fd); }
+
+  override read(_task: Task, len: number, pos: bigint | null): Buffer {
+    const r = sys.read(this.fd, len, pos);
+    if (typeof r === 'number') throw new Errno(-r);
+    return Buffer.from(r);
+  }
+
+  override write(_task: Task, data: Buffer, pos: bigint | null): number {
+    let done = 0;
+    while (done < data.length) {
+      const r = sys.write(this.fd, data.subarray(done), pos === null ? null : pos + BigInt(done));
+      if (r < 0) { if (done > 0) return done; throw new Errno(-r); }
+      done += r;
+      if (r === 0) break;
+    }
+    return done;
+  }
+
+  override llseek(off: bigint, whence: number): bigint {
+    const r = syscallBig(sys.NR.lseek, this.fd, off, whence);
+    if (r < 0n && r > -4096n) throw new Errno(Number(-r));
+    return r;
+  }
+
+  override stat(): Stat {
+    const { r, st } = sys.fstat(this.fd);
+    ok(r);
+    return decodeStat(st);
+  }
+
+  override getdents(max: number): Buffer {
+    const r = sys.getdents64(this.fd, max);
+    if (typeof r === 'number') throw new Errno(-r);
+    return Buffer.from(r);
+  }
+
+  override truncate(len: bigint): void { ok(syscall(sys.NR.ftruncate, this.fd, len)); }
+  override fsync(): void { ok(syscall(sys.NR.fsync, this.fd)); }
+  override hostFd(): number | null { return (this.flags & O.PATH) ? null : this.fd; }
+
+  /** F_ADD_SEALS and F_GET_SEALS, for memfds: the host keeps the seals. */
+  seals(cmd: number, arg: number): number {
+    return ok(syscall(sys.NR.fcntl, this.fd, cmd, arg));
+  }
+
+  /** fcntl(F_SETFL) on the kernel file keeps O_APPEND in step on the host fd. */
+  setHostFlags(flags: number): void {
+    syscall(sys.NR.fcntl, this.fd, 4 /* F_SETFL */, flags & O.APPEND);
+  }
+}

@@ -1,0 +1,155 @@
+// hostfs (fs/hostfs in UML): a directory of the host seen as a filesystem of
+// the guest. Each inode is a host path; every operation is the host system
+// call on it, made with the rights of the host user that runs tuml. The path
+// walk is the kernel's (namei.ts), so host symlinks are followed inside the
+// guest's tree, never the host's.
+import { Errno, E } from '../../host/errno.js';
+import { syscall } from '../../host/libc.js';
+import * as sys from '../../host/sys.js';
+import type { Task } from '../../kernel/task.js';
+import { decodeStat, File, O, S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT, S_IFSOCK, type Stat } from '../file.js';
+import { Inode, type SetAttr, type SuperBlock } from '../inode.js';
+import { joinPath } from '../namei.js';
+import { openDevice } from '../../drivers/registry.js';
+import { openFifo } from '../pipe.js';
+import { HostFile } from './file.js';
+
+function ok(r: number): number {
+  if (r < 0) throw new Errno(-r);
+  return r;
+}
+
+export class HostSuperBlock implements SuperBlock {
+  readonly type = 'hostfs';
+  readonly root: HostInode;
+  constructor(readonly hostRoot: string, readonly dev: bigint, readonly source = 'none') {
+    this.root = new HostInode(this, hostRoot === '/' ? '/' : hostRoot.replace(/\/+$/, ''));
+  }
+  options(): string { return `rw,relatime,${this.hostRoot}`; }
+  statfs(): Buffer {
+    ok(syscall(sys.NR.statfs, sys.hostPath(this.hostRoot), sys.ioAddr()));
+    return Buffer.from(sys.ioBuf.subarray(sys.IO_DATA, sys.IO_DATA + 120));
+  }
+}
+
+export class HostInode extends Inode {
+  constructor(readonly sb: HostSuperBlock, readonly hostPath: string) { super(); }
+
+  private child(name: string): string { return joinPath(this.hostPath, name); }
+
+  getattr(): Stat {
+    const { r, st } = sys.lstat(this.hostPath);
+    ok(r);
+    return decodeStat(st);
+  }
+
+  lookup(name: string): Inode {
+    if (!this.isDir()) throw new Errno(E.ENOTDIR);
+    const p = this.child(name);
+    ok(sys.lstat(p).r);
+    return new HostInode(this.sb, p);
+  }
+
+  readlink(): string {
+    const r = sys.readlink(this.hostPath);
+    if (typeof r === 'number') throw new Errno(-r);
+    return r;
+  }
+
+  open(task: Task, flags: number): File {
+    const st = this.getattr();
+    const type = st.mode & S_IFMT;
+    if (!(flags & O.PATH)) {
+      // Device nodes are the kernel's, whatever filesystem they live on.
+      if (type === S_IFCHR || type === S_IFBLK) return openDevice(task, type, st.rdev, flags);
+      if (type === S_IFIFO) return openFifo(task, `hostfs:${st.dev}:${st.ino}`, flags);
+      if (type === S_IFSOCK) throw new Errno(E.ENXIO);
+    }
+    const hostFlags = (flags & ~(O.CREAT | O.EXCL | O.NOCTTY | O.NONBLOCK | O.ASYNC)) | O.CLOEXEC | O.NOFOLLOW;
+    const fd = ok(sys.openat(this.hostPath, hostFlags));
+    return new HostFile(fd, flags, this.hostPath);
+  }
+
+  create(_task: Task, name: string, mode: number, flags: number): File {
+    const p = this.child(name);
+    const hostFlags = (flags & ~(O.NOCTTY | O.NONBLOCK | O.ASYNC)) | O.CREAT | O.CLOEXEC | O.NOFOLLOW;
+    const fd = ok(sys.openat(p, hostFlags, mode));
+    return new HostFile(fd, flags, p);
+  }
+
+  mkdir(_task: Task, name: string, mode: number): void {
+    ok(syscall(sys.NR.mkdirat, sys.AT_FDCWD, sys.hostPath(this.child(name)), mode));
+  }
+
+  mknod(_task: Task, name: string, mode: number, dev: bigint): void {
+    ok(syscall(sys.NR.mknodat, sys.AT_FDCWD, sys.hostPath(this.child(name)), mode, dev));
+  }
+
+  unlink(_task: Task, name: string): void {
+    ok(syscall(sys.NR.unlinkat, sys.AT_FDCWD, sys.hostPath(this.child(name)), 0));
+  }
+
+  rmdir(_task: Task, name: string): void {
+    ok(syscall(sys.NR.unlinkat, sys.AT_FDCWD, sys.hostPath(this.child(name)), sys.AT_REMOVEDIR));
+  }
+
+  symlink(_task: Task, target: string, name: string): void {
+    ok(syscall(sys.NR.symlinkat, sys.hostPath(target, 0), sys.AT_FDCWD, sys.hostPath(this.child(name), 1)));
+  }
+
+  link(_task: Task, old: Inode, name: string): void {
+    if (!(old instanceof HostInode)) throw new Errno(E.EXDEV);
+    ok(syscall(sys.NR.linkat, sys.AT_FDCWD, sys.hostPath(old.hostPath, 0), sys.AT_FDCWD, sys.hostPath(this.child(name), 1), 0));
+  }
+
+  rename(_task: Task, oldName: string, newDir: Inode, newName: string, flags: number): void {
+    if (!(newDir instanceof HostInode)) throw new Errno(E.EXDEV);
+    ok(syscall(sys.NR.renameat2, sys.AT_FDCWD, sys.hostPath(this.child(oldName), 0),
+      sys.AT_FDCWD, sys.hostPath(newDir.child(newName), 1), flags));
+  }
+
+  setattr(_task: Task, a: SetAttr): void {
+    const p = () => sys.hostPath(this.hostPath);
+    if (a.mode !== undefined) ok(syscall(sys.NR.fchmodat, sys.AT_FDCWD, p(), a.mode & 0o7777));
+    if (a.uid !== undefined || a.gid !== undefined) {
+      ok(syscall(sys.NR.fchownat, sys.AT_FDCWD, p(), a.uid ?? -1, a.gid ?? -1, sys.AT_SYMLINK_NOFOLLOW));
+    }
+    if (a.size !== undefined) ok(syscall(sys.NR.truncate, p(), a.size));
+    if (a.atime !== undefined || a.mtime !== undefined) {
+      const UTIME_NOW = (1n << 30n) - 1n, UTIME_OMIT = (1n << 30n) - 2n;
+      const enc = (t: SetAttr['atime'], at: number) => {
+        const [s, ns] = t === undefined || t === 'omit' ? [0n, UTIME_OMIT] : t === 'now' ? [0n, UTIME_NOW] : t;
+        sys.ioBuf.writeBigInt64LE(s, sys.IO_DATA + at);
+        sys.ioBuf.writeBigInt64LE(ns, sys.IO_DATA + at + 8);
+      };
+      enc(a.atime, 0); enc(a.mtime, 16);
+      ok(syscall(sys.NR.utimensat, sys.AT_FDCWD, p(), sys.ioAddr(), sys.AT_SYMLINK_NOFOLLOW));
+    }
+  }
+
+  access(task: Task, mode: number): void {
+    // The host checks its own permissions (of the host user); guest root
+    // passes DAC checks the way Linux root does, except for execute.
+    const r = syscall(sys.NR.faccessat2, sys.AT_FDCWD, sys.hostPath(this.hostPath), mode, 0);
+    if (r < 0 && !(task.cred.fsuid === 0 && r === -E.EACCES && !(mode & 1))) throw new Errno(-r);
+  }
+
+  getxattr(name: string): Buffer {
+    const r = ok(syscall(sys.NR.lgetxattr, sys.hostPath(this.hostPath, 0), sys.hostPath(name, 1), sys.ioAddr(), 65536));
+    return Buffer.from(sys.ioBuf.subarray(sys.IO_DATA, sys.IO_DATA + r));
+  }
+
+  listxattr(): Buffer {
+    const r = ok(syscall(sys.NR.llistxattr, sys.hostPath(this.hostPath), sys.ioAddr(), 65536));
+    return Buffer.from(sys.ioBuf.subarray(sys.IO_DATA, sys.IO_DATA + r));
+  }
+
+  setxattr(_task: Task, name: string, value: Buffer, flags: number): void {
+    value.copy(sys.ioBuf, sys.IO_DATA);
+    ok(syscall(sys.NR.lsetxattr, sys.hostPath(this.hostPath, 0), sys.hostPath(name, 1), sys.ioAddr(), value.length, flags));
+  }
+
+  removexattr(_task: Task, name: string): void {
+    ok(syscall(sys.NR.lremovexattr, sys.hostPath(this.hostPath, 0), sys.hostPath(name, 1)));
+  }
+}

@@ -1,0 +1,59 @@
+// Inodes and superblocks: what a filesystem gives the VFS (include/linux/fs.h
+// inode_operations, reduced to what the path walk and the *at calls need).
+import { Errno, E } from '../host/errno.js';
+import type { Task } from '../kernel/task.js';
+import type { File, Stat } from './file.js';
+
+export interface SuperBlock {
+  readonly type: string;        // "hostfs", "proc", ...
+  readonly dev: bigint;         // st_dev of its inodes
+  readonly root: Inode;
+  /** What /proc/mounts shows as the source and the options. */
+  readonly source: string;
+  options(): string;
+  statfs?(): Buffer;            // struct statfs, 120 bytes
+}
+
+export interface SetAttr {
+  mode?: number;
+  uid?: number; gid?: number;
+  size?: bigint;
+  atime?: [bigint, bigint] | 'now' | 'omit';
+  mtime?: [bigint, bigint] | 'now' | 'omit';
+}
+
+export abstract class Inode {
+  abstract readonly sb: SuperBlock;
+  abstract getattr(): Stat;
+  get mode(): number { return this.getattr().mode; }
+  isDir(): boolean { return (this.mode & 0o170000) === 0o040000; }
+  isLink(): boolean { return (this.mode & 0o170000) === 0o120000; }
+
+  /** The child called name (ENOENT when there is none). */
+  lookup(_name: string): Inode { throw new Errno(E.ENOTDIR); }
+  readlink(): string { throw new Errno(E.EINVAL); }
+  /**
+   * A "magic" link as /proc/PID/fd/N and /proc/PID/exe are: following it
+   * gives an object directly rather than a path to walk.
+   */
+  followMagic(_task: Task): import('./namei.js').Location | File | null { return null; }
+  open(_task: Task, _flags: number): File { throw new Errno(E.ENXIO); }
+
+  // Directory operations; a filesystem that cannot do one says so.
+  create(_task: Task, _name: string, _mode: number, _flags: number): File { throw new Errno(E.EROFS); }
+  mkdir(_task: Task, _name: string, _mode: number): void { throw new Errno(E.EROFS); }
+  mknod(_task: Task, _name: string, _mode: number, _dev: bigint): void { throw new Errno(E.EROFS); }
+  unlink(_task: Task, _name: string): void { throw new Errno(E.EROFS); }
+  rmdir(_task: Task, _name: string): void { throw new Errno(E.EROFS); }
+  symlink(_task: Task, _target: string, _name: string): void { throw new Errno(E.EROFS); }
+  link(_task: Task, _old: Inode, _name: string): void { throw new Errno(E.EROFS); }
+  rename(_task: Task, _old: string, _newDir: Inode, _new: string, _flags: number): void { throw new Errno(E.EROFS); }
+  setattr(_task: Task, _attr: SetAttr): void { throw new Errno(E.EROFS); }
+  /** access(2) for the filesystems that answer it themselves (hostfs asks the host). */
+  access(_task: Task, _mode: number): void {}
+  getxattr(_name: string): Buffer { throw new Errno(E.ENODATA); }
+  /** The names, each NUL-terminated, as listxattr(2) returns them. */
+  listxattr(): Buffer { return Buffer.alloc(0); }
+  setxattr(_task: Task, _name: string, _value: Buffer, _flags: number): void { throw new Errno(E.EOPNOTSUPP); }
+  removexattr(_task: Task, _name: string): void { throw new Errno(E.EOPNOTSUPP); }
+}

@@ -1,0 +1,119 @@
+// execve (fs/exec.c, fs/binfmt_script.c, the checks of fs/binfmt_elf.c). The
+// kernel resolves the program through its own VFS, expands #! interpreters
+// itself, and refuses what Linux refuses; an ELF binary for this machine is
+// then loaded by the host from the hostfs file the path resolved to.
+import { Errno, E } from '../host/errno.js';
+import { HostInode } from '../fs/hostfs/inode.js';
+import { O, S_IFMT, S_IFREG } from '../fs/file.js';
+import type { Location } from '../fs/namei.js';
+import { Native } from './syscalls/table.js';
+import { NR } from './syscalls/names.js';
+import type { Kernel } from './kernel.js';
+import type { Task } from './task.js';
+
+const MAX_INTERP_DEPTH = 4;
+const BINPRM_BUF_SIZE = 256;
+const EM_X86_64 = 62;
+
+interface Program { loc: Location; hostPath: string; argv: string[] }
+
+function resolveProgram(k: Kernel, t: Task, dirfd: number, path: string, argv: string[], flags: number, depth: number): Program {
+  const follow = !(flags & 0x100 /* AT_SYMLINK_NOFOLLOW */);
+  const loc = k.namei.resolve(t, dirfd, path, { follow, emptyOk: (flags & 0x1000) !== 0 });
+  const st = loc.inode.getattr();
+  if ((st.mode & S_IFMT) !== S_IFREG) throw new Errno(loc.inode.isLink() ? E.ELOOP : E.EACCES);
+  if (!(st.mode & 0o111)) throw new Errno(E.EACCES);
+  loc.inode.access(t, 1 /* X_OK */);
+  if (!(loc.inode instanceof HostInode)) throw new Errno(E.ENOEXEC, 'only hostfs programs can run yet');
+  const head = readHead(t, loc);
+  if (head.length >= 2 && head[0] === 0x23 && head[1] === 0x21) {
+    if (depth >= MAX_INTERP_DEPTH) throw new Errno(E.ELOOP);
+    const { interp, arg } = parseShebang(head);
+    const newArgv = [interp, ...(arg !== null ? [arg] : []), path, ...argv.slice(1)];
+    return resolveProgram(k, t, -100, interp, newArgv, 0, depth + 1);
+  }
+  if (head.length >= 4 && head.readUInt32BE(0) === 0x7f454c46) {
+    if (head.length < 64 || head[4] !== 2 || head.readUInt16LE(18) !== EM_X86_64) throw new Errno(E.ENOEXEC);
+  } else if (head.length < 4 || head.readUInt32BE(0) !== 0x7f454c46) {
+    throw new Errno(E.ENOEXEC);
+  }
+  return { loc, hostPath: loc.inode.hostPath, argv };
+}
+
+function readHead(t: Task, loc: Location): Buffer {
+  const f = loc.inode.open(t, O.RDONLY);
+  try {
+    const r = f.read(t, BINPRM_BUF_SIZE, 0n);
+    if (r instanceof Promise) throw new Errno(E.EACCES);
+    return r;
+  } finally {
+    f.put();
+  }
+}
+
+function parseShebang(head: Buffer): { interp: string; arg: string | null } {
+  let line = head.subarray(2).toString('latin1');
+  const nl = line.indexOf('\n');
+  if (nl >= 0) line = line.slice(0, nl);
+  else if (head.length >= BINPRM_BUF_SIZE) throw new Errno(E.ENOEXEC);
+  line = line.replace(/^[ \t]+/, '').replace(/[ \t\r]+$/, '');
+  if (line === '') throw new Errno(E.ENOEXEC);
+  const m = /^(\S+)(?:[ \t]+(.*))?$/.exec(line)!;
+  return { interp: m[1], arg: m[2] ?? null };
+}
+
+/** Places strings and a pointer array below the guest's stack pointer (execve discards that memory). */
+function writeBelowStack(t: Task, path: string, argv: string[] | null): { path: bigint; argv: bigint | null } {
+  const rsp = t.host.regs.get('rsp');
+  const strings = [path, ...(argv ?? [])].map((s) => Buffer.from(s + '\0', 'latin1'));
+  const total = strings.reduce((n, b) => n + b.length, 0) + (argv ? (argv.length + 1) * 8 : 0);
+  let at = (rsp - 1024n - BigInt(total)) & ~15n;
+  const base = at;
+  const addrs: bigint[] = [];
+  const blob = Buffer.concat(strings);
+  t.mem.write(at, blob);
+  for (const b of strings) { addrs.push(at); at += BigInt(b.length); }
+  if (!argv) return { path: addrs[0], argv: null };
+  const arr = Buffer.alloc((argv.length + 1) * 8);
+  addrs.slice(1).forEach((a, i) => arr.writeBigUInt64LE(a, i * 8));
+  const arrAt = (at + 7n) & ~7n;
+  t.mem.write(arrAt, arr);
+  void base;
+  return { path: addrs[0], argv: arrAt };
+}
+
+export function execve(k: Kernel, t: Task, dirfd: number, pathAddr: bigint, argvAddr: bigint, envpAddr: bigint, flags: number): Native {
+  const path = t.mem.readCString(pathAddr);
+  const argv = t.mem.readStringArray(argvAddr);
+  const envp = t.mem.readStringArray(envpAddr);
+  const prog = resolveProgram(k, t, dirfd, path, argv, flags, 0);
+  const rewritten = prog.argv !== argv;
+  const where = writeBelowStack(t, prog.hostPath, rewritten ? prog.argv : null);
+  const regs = t.host.regs.clone();
+  regs.set('orig_rax', NR.execve);
+  regs.set('rdi', where.path);
+  if (where.argv !== null) regs.set('rsi', where.argv);
+  regs.set('rdx', envpAddr);
+  t.pendingExec = (ok) => {
+    if (!ok) return;
+    execCommitted(t, prog, envp);
+  };
+  return new Native(regs, (ret) => {
+    if (BigInt.asIntN(64, ret) < 0n) t.pendingExec = null;
+  });
+}
+
+/** What changes in the kernel's state once the new program is in place. */
+function execCommitted(t: Task, prog: Program, envp: string[]): void {
+  const g = t.group;
+  if ([...t.kernel.tasks.values()].some((o) => o !== t && o.files === t.files)) t.files = t.files.clone();
+  t.files.closeOnExec();
+  if ([...t.kernel.tasks.values()].some((o) => o !== t && o.sighand === t.sighand)) t.sighand = t.sighand.clone();
+  t.sighand.resetOnExec();
+  const base = prog.loc.path.slice(prog.loc.path.lastIndexOf('/') + 1);
+  t.comm = g.comm = base.slice(0, 15);
+  g.exe = prog.loc.path;
+  g.cmdline = prog.argv;
+  g.environ = envp;
+  g.vforkDone?.();
+}

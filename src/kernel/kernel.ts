@@ -1,0 +1,285 @@
+// The kernel: owns the tasks, the pid namespace, the mount tree and the
+// console, receives every guest stop from the platform and dispatches system
+// calls through the syscall table.
+import { Errno, E } from '../host/errno.js';
+import { syscall } from '../host/libc.js';
+import { HostThread, PtracePlatform, type PlatformHooks } from '../platform/ptrace-platform.js';
+import { W } from '../platform/ptrace.js';
+import { Cred } from './cred.js';
+import { FdTable } from '../fs/fdtable.js';
+import { Mount, MountTable, Namei, type Location } from '../fs/namei.js';
+import { HostSuperBlock } from '../fs/hostfs/inode.js';
+// import { ProcSuperBlock } from '../fs/proc/root.js';
+import { ConsoleFile } from '../drivers/char/console.js';
+import '../drivers/char/mem.js';
+import { FsStruct, Task, ThreadGroup } from './task.js';
+import { SigHand, SIG, SIG_IGN, SIG_DFL, SA_NOCLDWAIT, SA_NOCLDSTOP, sigbit, hostSignalMasks, ignoredByDefault, isStopSignal } from './signal.js';
+import { Interrupted } from './sched.js';
+import { dispatchSyscall } from './syscalls/table.js';
+import { Tracer } from './trace.js';
+import { startChild } from './fork.js';
+
+export interface BootOptions {
+  /** Guest path of the program to run as pid 1, and its argv/envp. */
+  init: string;
+  argv: string[];
+  envp: string[];
+  /** Host directory that is the guest's root (hostfs). */
+  hostRoot: string;
+  cwd: string;
+  trace?: boolean;
+  hostname?: string;
+}
+
+export const UTS_RELEASE = '6.1.0-tuml';
+export const UTS_VERSION = '#1 SMP PREEMPT_DYNAMIC tuml';
+
+export class Kernel implements PlatformHooks {
+  readonly platform: PtracePlatform;
+  readonly mounts = new MountTable();
+  readonly namei = new Namei(this.mounts);
+  readonly tasks = new Map<number, Task>();          // by guest tid
+  readonly groups = new Map<number, ThreadGroup>();  // by guest pid
+  private nextPid = 1;
+  readonly bootTime = Date.now();
+  hostname = 'tuml';
+  domainname = '(none)';
+  consoleFgPgrp = 1;
+  consoleSid = 1;
+  consoleIsTty = false;
+  tracer: Tracer | null = null;
+  initGroup: ThreadGroup | null = null;
+  private exitResolve!: (status: number) => void;
+  /** Resolves with pid 1's wait status when it exits. */
+  readonly finished: Promise<number>;
+
+  constructor() {
+    this.platform = new PtracePlatform(this);
+    this.finished = new Promise((r) => { this.exitResolve = r; });
+  }
+
+  allocPid(): number {
+    while (this.groups.has(this.nextPid) || this.tasks.has(this.nextPid)) this.nextPid++;
+    return this.nextPid++;
+  }
+
+  boot(opts: BootOptions): void {
+    process.umask(0);  // the guest's umask is applied by the kernel
+    if (opts.trace) this.tracer = new Tracer(this);
+    if (opts.hostname) this.hostname = opts.hostname;
+    const root = new Mount(new HostSuperBlock(opts.hostRoot, 0x1en, 'none'), '/');
+    this.mounts.mount(root);
+    // this.mounts.mount(new Mount(new ProcSuperBlock(this), '/proc'));
+    const rootLoc: Location = { mnt: root, inode: root.root, path: '/' };
+    let cwdLoc = rootLoc;
+    try { cwdLoc = this.namei.lookupCanonical(opts.cwd); } catch { /* stays / */ }
+
+    const files = new FdTable();
+    const con = [new ConsoleFile(0, 0, 'pipe:[stdin]'), new ConsoleFile(1, 1, 'pipe:[stdout]'), new ConsoleFile(2, 1, 'pipe:[stderr]')];
+    con.forEach((f, i) => files.installAt(i, f, false));
+    this.consoleIsTty = con[0].isTty();
+
+    const th = this.platform.spawn({ path: opts.init, argv: opts.argv, envp: opts.envp });
+    const pid = this.allocPid();
+    const group = new ThreadGroup(pid, th.tgid);
+    const task = new Task(pid, group, th, {
+      cred: new Cred(), fs: new FsStruct(rootLoc, cwdLoc), files, sighand: new SigHand(),
+    });
+    task.kernel = this;
+    group.threads.add(task);
+    group.comm = 'init';
+    this.groups.set(pid, group);
+    this.tasks.set(pid, task);
+    this.initGroup = group;
+    this.platform.start(th);
+  }
+
+  shutdown(): void { this.platform.shutdown(); }
+
+  // ---- platform hooks ----
+
+  syscall(th: HostThread): void {
+    const task = th.task as Task | null;
+    if (!task) { th.complete(-E.ENOSYS); return; }
+    dispatchSyscall(this, task, th);
+  }
+
+  newThread(parent: HostThread, child: HostThread, kind: 'fork' | 'vfork' | 'clone'): void {
+    const ptask = parent.task as Task;
+    const pending = ptask?.pendingClone;
+    if (!ptask || !pending) {
+      // Not a clone the kernel asked for: should not happen; kill it.
+      syscall(62, child.tgid, SIG.KILL);
+      return;
+    }
+    pending.onChild(child, kind);
+  }
+
+  threadReady(th: HostThread): void {
+    if (!th.task) { syscall(62, th.tgid, SIG.KILL); return; }
+    startChild(this, th);
+  }
+
+  exec(th: HostThread, replaced: HostThread | null): void {
+    const task = th.task as Task;
+    if (!task) return;
+    if (replaced) {
+      const leader = replaced.task as Task | null;
+      if (leader && leader !== task) {
+        this.tasks.delete(leader.tid);
+        task.group.threads.delete(leader);
+        this.tasks.delete(task.tid);
+        task.tid = task.group.pid;
+        this.tasks.set(task.tid, task);
+      }
+    }
+    task.pendingExec?.(true);
+    task.pendingExec = null;
+  }
+
+  exited(th: HostThread, status: number): void {
+    const task = th.task as Task | null;
+    if (!task) return;
+    this.taskExit(task, status);
+  }
+
+  signal(th: HostThread, sig: number): number {
+    const task = th.task as Task | null;
+    if (task && isStopSignal(sig)) return this.stopGroup(task, sig);
+    return sig;
+  }
+
+  // ---- exit and wait ----
+
+  private taskExit(task: Task, status: number): void {
+    const g = task.group;
+    task.interrupt = null;
+    this.tasks.delete(task.tid);
+    g.threads.delete(task);
+    if (task.clearChildTid) this.futexWakeAfterExit(task);
+    if (g.threads.size > 0) {
+      if (task.tid === g.pid) g.exitCode = status;
+      return;
+    }
+    // The last thread: the process becomes a zombie for its parent.
+    g.exitCode = task.tid === g.pid || !W.exited(g.exitCode) ? status : g.exitCode;
+    if (task.tid !== g.pid && g.exitCode === 0) g.exitCode = status;
+    task.files.closeAll();
+    g.exitState = 'zombie';
+    g.vforkDone?.();
+    this.reparentChildren(g);
+    const parent = g.parent;
+    if (g === this.initGroup) {
+      this.exitResolve(g.exitCode);
+      return;
+    }
+    if (!parent) { this.release(g); return; }
+    const act = parentSigHand(parent)?.actions[SIG.CHLD];
+    if (act && (act.handler === SIG_IGN || (act.flags & SA_NOCLDWAIT))) {
+      this.release(g);
+    } else if (g.exitSignal) {
+      this.sendSignalToGroup(parent, g.exitSignal);
+    }
+    parent.childWait.wake();
+  }
+
+  private futexWakeAfterExit(_task: Task): void {
+    // CLONE_CHILD_CLEARTID: the host kernel clears the word and wakes the futex itself.
+  }
+
+  /** Orphans go to init (pid 1), which reaps them. */
+  private reparentChildren(g: ThreadGroup): void {
+    const init = this.initGroup;
+    for (const c of g.children) {
+      c.parent = init && init !== g ? init : null;
+      if (c.parent) {
+        c.parent.children.add(c);
+        if (c.exitState === 'zombie') c.parent.childWait.wake();
+      } else if (c.exitState === 'zombie') this.release(c);
+    }
+    g.children.clear();
+  }
+
+  /** The zombie is reaped: its pid becomes free. */
+  release(g: ThreadGroup): void {
+    g.exitState = 'dead';
+    g.parent?.children.delete(g);
+    this.groups.delete(g.pid);
+  }
+
+  // ---- signals ----
+
+  /** Job control: a stop signal is delivered; the process stops until SIGCONT. */
+  private stopGroup(task: Task, sig: number): number {
+    const act = task.sighand.actions[sig];
+    if (act.handler !== SIG_DFL) return sig;
+    const g = task.group;
+    task.host.holdStopped = true;
+    if (g.stopped) return 0;
+    g.stopped = true;
+    g.stopReport = sig;
+    // Stop every thread: the platform keeps them in their ptrace stop.
+    for (const t of g.threads) if (t !== task) this.platform.tgkill(g.hostPid, t.host.tid, SIG.STOP);
+    const parent = g.parent;
+    if (parent) {
+      const pact = parentSigHand(parent)?.actions[SIG.CHLD];
+      if (!(pact && (pact.flags & SA_NOCLDSTOP))) this.sendSignalToGroup(parent, SIG.CHLD);
+      parent.childWait.wake();
+    }
+    return 0;
+  }
+
+  private continueGroup(g: ThreadGroup): void {
+    if (!g.stopped) return;
+    g.stopped = false;
+    g.stopReport = null;
+    g.contReport = true;
+    for (const t of g.threads) t.host.releaseStop();
+    const parent = g.parent;
+    if (parent) parent.childWait.wake();
+  }
+
+  /** Sends sig to a thread (thread = true) or to its whole process. */
+  sendSignal(task: Task, sig: number, thread = false): void {
+    if (thread) this.deliver(task.group, task, sig);
+    else this.deliver(task.group, null, sig);
+  }
+
+  sendSignalToGroup(g: ThreadGroup, sig: number): void { this.deliver(g, null, sig); }
+
+  private deliver(g: ThreadGroup, thread: Task | null, sig: number): void {
+    if (sig === 0 || g.exitState !== 'running') return;
+    if (sig === SIG.CONT || sig === SIG.KILL) this.continueGroup(g);
+    const target = thread ?? g.leader;
+    if (!target) return;
+    if (thread) this.platform.tgkill(g.hostPid, thread.host.tid, sig);
+    else syscall(62, g.hostPid, sig);
+    // A thread blocked in the kernel must leave its call to take the signal.
+    const act = target.sighand.actions[sig];
+    const ignored = act.handler === SIG_IGN || (act.handler === SIG_DFL && (ignoredByDefault(sig) || isStopSignal(sig)));
+    if (ignored && sig !== SIG.KILL) return;
+    const candidates = thread ? [thread] : [...g.threads];
+    for (const t of candidates) {
+      if (!t.interrupt) continue;
+      const masks = hostSignalMasks(t.host.tid);
+      if (masks && (masks.blocked & sigbit(sig)) && sig !== SIG.KILL) continue;
+      t.interrupt(sig);
+      return;
+    }
+  }
+
+  /** How a call interrupted by sig ends: restarted (SA_RESTART) or -EINTR. */
+  restartAfter(task: Task, sig: number, restartable: 'sys' | 'nohand' | 'never'): boolean {
+    const act = task.sighand.actions[sig];
+    if (act.handler === SIG_DFL || act.handler === SIG_IGN) return restartable !== 'never';
+    return restartable === 'sys' && (act.flags & 0x10000000) !== 0;
+  }
+
+  static isInterrupted(e: unknown): e is Interrupted { return e instanceof Interrupted; }
+}
+
+function parentSigHand(g: ThreadGroup): SigHand | null {
+  return g.leader?.sighand ?? null;
+}
+
+export { Errno };

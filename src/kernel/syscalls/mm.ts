@@ -1,0 +1,52 @@
+// mmap of files (mm/mmap.c). Anonymous memory never reaches the kernel (the
+// seccomp filter lets it through); a file mapping names a kernel fd, so the
+// kernel gives the guest a host fd for the object behind it (through
+// /proc/TUML/fd/N, injected as an openat in the guest), maps it there with
+// the guest's own arguments, and closes the host fd again.
+import { Errno, E } from '../../host/errno.js';
+import { O } from '../../fs/file.js';
+import type { Task } from '../task.js';
+import { NR } from './names.js';
+import { int, register } from './table.js';
+
+const MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_SHARED_VALIDATE = 3, MAP_TYPE = 0xf, MAP_ANONYMOUS = 0x20;
+const PROT_WRITE = 2;
+
+/** Writes a string below the stack pointer of the stopped thread (scratch the guest cannot rely on). */
+function stringBelowStack(t: Task, s: string): bigint {
+  const b = Buffer.from(s + '\0', 'latin1');
+  const at = (t.host.regs.get('rsp') - 1024n - BigInt(b.length)) & ~15n;
+  t.mem.write(at, b);
+  return at;
+}
+
+function err(r: bigint): number | null {
+  const v = BigInt.asIntN(64, r);
+  return v < 0n && v > -4096n ? Number(v) : null;
+}
+
+register('mmap', async (_k, t, a) => {
+  const [addr, len, protArg, flagsArg, fdArg, off] = a;
+  const prot = int(protArg), flags = int(flagsArg), fd = int(fdArg);
+  const f = t.files.get(fd);
+  const type = flags & MAP_TYPE;
+  if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) throw new Errno(E.EINVAL);
+  if (!f.readable && !(f.flags & O.PATH)) throw new Errno(E.EACCES);
+  if (f.flags & O.PATH) throw new Errno(E.EBADF);
+  if (type !== MAP_PRIVATE && (prot & PROT_WRITE) && !f.writable) throw new Errno(E.EACCES);
+  if ((f as { mapsAnonymous?(): boolean }).mapsAnonymous?.()) {
+    // /dev/zero: private or shared anonymous memory.
+    return t.host.inject(NR.mmap, [addr, len, prot, (flags & ~0) | MAP_ANONYMOUS, -1, 0]);
+  }
+  const hfd = f.hostFd();
+  if (hfd === null) throw new Errno(E.ENODEV);
+  const shared = type !== MAP_PRIVATE;
+  const mode = shared && f.writable ? O.RDWR : O.RDONLY;
+  const path = stringBelowStack(t, `/proc/${process.pid}/fd/${hfd}`);
+  const gfd = await t.host.inject(NR.openat, [-100, path, mode | O.CLOEXEC, 0]);
+  const e = err(gfd);
+  if (e !== null) throw new Errno(-e);
+  const r = await t.host.inject(NR.mmap, [addr, len, prot, flags, gfd, off]);
+  await t.host.inject(NR.close, [gfd]);
+  return r;
+});

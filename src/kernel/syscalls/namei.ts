@@ -1,0 +1,401 @@
+// Path system calls (fs/namei.c, fs/open.c, fs/stat.c): open, stat, access,
+// mkdir, unlink, rename, links, chmod/chown/utimes, chdir and getcwd. Paths
+// are resolved by the kernel's walk (fs/namei.ts); the filesystem under the
+// final component does the operation.
+import { Errno, E } from '../../host/errno.js';
+import { File, O, S_IFMT, S_IFDIR, S_IFLNK, S_IFREG, S_IFIFO, S_IFCHR, S_IFBLK, S_IFSOCK, encodeStat, type Stat } from '../../fs/file.js';
+import { AT_FDCWD, type Location } from '../../fs/namei.js';
+import { FifoOpen, openFifoAsync } from '../../fs/pipe.js';
+import type { SetAttr } from '../../fs/inode.js';
+import type { Kernel } from '../kernel.js';
+import type { Task } from '../task.js';
+import { CAP } from '../cred.js';
+import { int, long, register, uint } from './table.js';
+
+const AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_SYMLINK_FOLLOW = 0x400,
+  AT_NO_AUTOMOUNT = 0x800, AT_EMPTY_PATH = 0x1000, AT_EACCESS = 0x200, AT_STATX_SYNC_TYPE = 0x6000;
+
+const str = (t: Task, a: bigint) => t.mem.readCString(a);
+
+// ---- open ----
+
+/** Opens a path and installs the file: the common part of open, openat, creat and openat2. */
+export async function doOpen(k: Kernel, t: Task, dirfd: number, path: string, flags: number, mode: number): Promise<number> {
+  const file = await openFile(k, t, dirfd, path, flags, mode);
+  return t.files.install(file, (flags & O.CLOEXEC) !== 0, t.group.rlimits.nofile());
+}
+
+export async function openFile(k: Kernel, t: Task, dirfd: number, path: string, flags: number, mode: number): Promise<File> {
+  if ((flags & O.TMPFILE) === O.TMPFILE) throw new Errno(E.EOPNOTSUPP);
+  let file: File;
+  let loc: Location | null = null;
+  try {
+    if (flags & O.CREAT) {
+      const r = openCreate(k, t, dirfd, path, flags, mode);
+      file = r.file; loc = r.loc;
+    } else {
+      const target = k.namei.resolveAny(t, dirfd, path, { follow: !(flags & O.NOFOLLOW) });
+      if (target instanceof File) return reopen(t, target, flags);
+      loc = target;
+      file = openLocation(t, loc, flags);
+    }
+  } catch (e) {
+    if (e instanceof FifoOpen) return openFifoAsync(t, e.key, e.flags);
+    throw e;
+  }
+  file.location = loc;
+  return file;
+}
+
+function openLocation(t: Task, loc: Location, flags: number): File {
+  const inode = loc.inode;
+  const type = inode.mode & S_IFMT;
+  if (type === S_IFLNK && !(flags & O.PATH)) throw new Errno(E.ELOOP);
+  if ((flags & O.DIRECTORY) && type !== S_IFDIR) throw new Errno(E.ENOTDIR);
+  if (type === S_IFDIR && !(flags & O.PATH) && ((flags & O.ACCMODE) !== O.RDONLY || (flags & O.TRUNC))) {
+    throw new Errno(E.EISDIR);
+  }
+  return inode.open(t, flags);
+}
+
+function openCreate(k: Kernel, t: Task, dirfd: number, path: string, flags: number, mode: number): { file: File; loc: Location } {
+  const { dir, name, trailingSlash } = k.namei.resolveParent(t, dirfd, path);
+  let existing: Location | null = null;
+  try {
+    existing = k.namei.resolve(t, dirfd, path, { follow: !(flags & (O.EXCL | O.NOFOLLOW)) });
+  } catch (e) {
+    if (!(e instanceof Errno) || e.errno !== E.ENOENT) throw e;
+  }
+  if (existing) {
+    if (flags & O.EXCL) throw new Errno(E.EEXIST);
+    if (existing.inode.isDir()) throw new Errno(E.EISDIR);
+    return { file: openLocation(t, existing, flags), loc: existing };
+  }
+  if (trailingSlash) throw new Errno(E.EISDIR);
+  if (name === '.' || name === '..') throw new Errno(E.EISDIR);
+  const file = dir.inode.create(t, name, (mode & 0o7777 & ~t.fs.umask), flags & ~O.EXCL);
+  const loc = { mnt: dir.mnt, inode: dir.inode.lookup(name), path: dir.path === '/' ? '/' + name : `${dir.path}/${name}` };
+  return { file, loc };
+}
+
+/** open() of /proc/PID/fd/N: the same object (Linux reopens the file; for objects without a path, it is the same one). */
+function reopen(t: Task, f: File, flags: number): File {
+  if (f.location) return openLocation(t, f.location, flags);
+  return f.get();
+}
+
+register('open', (k, t, a) => doOpen(k, t, AT_FDCWD, str(t, a[0]), int(a[1]), int(a[2])));
+register('openat', (k, t, a) => doOpen(k, t, int(a[0]), str(t, a[1]), int(a[2]), int(a[3])));
+register('creat', (k, t, a) => doOpen(k, t, AT_FDCWD, str(t, a[0]), O.CREAT | O.WRONLY | O.TRUNC, int(a[1])));
+register('openat2', (k, t, a) => {
+  // struct open_how { u64 flags; u64 mode; u64 resolve; }
+  const size = Number(a[3]);
+  if (size < 24) throw new Errno(E.EINVAL);
+  const how = t.mem.read(a[2], 24);
+  const flags = Number(how.readBigUInt64LE(0)), mode = Number(how.readBigUInt64LE(8));
+  if (how.readBigUInt64LE(16) !== 0n) throw new Errno(E.EINVAL, 'RESOLVE_* flags come with the VFS issue');
+  return doOpen(k, t, int(a[0]), str(t, a[1]), flags, mode);
+});
+
+// ---- stat ----
+
+function statAt(k: Kernel, t: Task, dirfd: number, path: string, flags: number): Stat {
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE)) throw new Errno(E.EINVAL);
+  const r = k.namei.resolveAny(t, dirfd, path, { follow: !(flags & AT_SYMLINK_NOFOLLOW), emptyOk: (flags & AT_EMPTY_PATH) !== 0 });
+  if (r instanceof File) return r.stat();
+  return r.inode.getattr();
+}
+
+register('stat', (k, t, a) => { t.mem.write(a[1], encodeStat(statAt(k, t, AT_FDCWD, str(t, a[0]), 0))); return 0; });
+register('lstat', (k, t, a) => { t.mem.write(a[1], encodeStat(statAt(k, t, AT_FDCWD, str(t, a[0]), AT_SYMLINK_NOFOLLOW))); return 0; });
+register('fstat', (_k, t, a) => { t.mem.write(a[1], encodeStat(t.files.get(int(a[0])).stat())); return 0; });
+register('newfstatat', (k, t, a) => {
+  const path = a[1] === 0n && (int(a[3]) & AT_EMPTY_PATH) ? '' : str(t, a[1]);
+  t.mem.write(a[2], encodeStat(statAt(k, t, int(a[0]), path, int(a[3]))));
+  return 0;
+});
+
+function encodeStatx(st: Stat): Buffer {
+  const b = Buffer.alloc(256);
+  const major = (d: bigint) => Number(((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn));
+  const minor = (d: bigint) => Number((d & 0xffn) | ((d >> 12n) & ~0xffn));
+  b.writeUInt32LE(0x7ff, 0);                 // STATX_BASIC_STATS
+  b.writeUInt32LE(Number(st.blksize), 4);
+  b.writeUInt32LE(Number(st.nlink), 16);
+  b.writeUInt32LE(st.uid, 20); b.writeUInt32LE(st.gid, 24);
+  b.writeUInt16LE(st.mode, 28);
+  b.writeBigUInt64LE(st.ino, 32); b.writeBigUInt64LE(BigInt.asUintN(64, st.size), 40);
+  b.writeBigUInt64LE(BigInt.asUintN(64, st.blocks), 48);
+  const ts = (off: number, t: [bigint, bigint]) => { b.writeBigInt64LE(t[0], off); b.writeUInt32LE(Number(t[1]), off + 8); };
+  ts(64, st.atime); ts(96, st.ctime); ts(112, st.mtime);
+  b.writeUInt32LE(major(st.rdev), 128); b.writeUInt32LE(minor(st.rdev), 132);
+  b.writeUInt32LE(major(st.dev), 136); b.writeUInt32LE(minor(st.dev), 140);
+  return b;
+}
+
+register('statx', (k, t, a) => {
+  const flags = int(a[2]);
+  const path = a[1] === 0n ? '' : str(t, a[1]);
+  if (uint(a[3]) & 0x80000000) throw new Errno(E.EINVAL);   // STATX__RESERVED
+  t.mem.write(a[4], encodeStatx(statAt(k, t, int(a[0]), path, flags)));
+  return 0;
+});
+
+function statfsOf(loc: Location): Buffer {
+  const sb = loc.mnt.sb;
+  if (sb.statfs) return sb.statfs();
+  const b = Buffer.alloc(120);
+  b.writeBigInt64LE(0x9fa0n, 0);     // f_type (PROC_SUPER_MAGIC for pseudo filesystems)
+  b.writeBigInt64LE(4096n, 8);       // f_bsize
+  b.writeBigInt64LE(255n, 88);       // f_namelen
+  b.writeBigInt64LE(4096n, 96);      // f_frsize
+  return b;
+}
+register('statfs', (k, t, a) => { t.mem.write(a[1], statfsOf(k.namei.resolve(t, AT_FDCWD, str(t, a[0]), { follow: true }))); return 0; });
+register('fstatfs', (_k, t, a) => {
+  const f = t.files.get(int(a[0]));
+  if (!f.location) { const b = Buffer.alloc(120); b.writeBigInt64LE(0x50495045n, 0); b.writeBigInt64LE(4096n, 8); t.mem.write(a[1], b); return 0; }
+  t.mem.write(a[1], statfsOf(f.location));
+  return 0;
+});
+
+// ---- access, readlink ----
+
+function accessAt(k: Kernel, t: Task, dirfd: number, path: string, mode: number, flags: number): number {
+  if (mode & ~7) throw new Errno(E.EINVAL);
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_EMPTY_PATH)) throw new Errno(E.EINVAL);
+  const loc = k.namei.resolve(t, dirfd, path, { follow: !(flags & AT_SYMLINK_NOFOLLOW), emptyOk: (flags & AT_EMPTY_PATH) !== 0 });
+  if (mode === 0) return 0;
+  if (t.cred.uid === 0 || ((flags & AT_EACCESS) && t.cred.euid === 0)) {
+    // root: read and write are granted; execute needs an x bit somewhere (or a directory).
+    if ((mode & 1) && !loc.inode.isDir() && !(loc.inode.mode & 0o111)) throw new Errno(E.EACCES);
+    if (mode & 2) loc.inode.access(t, 2);
+    return 0;
+  }
+  loc.inode.access(t, mode);
+  return 0;
+}
+register('access', (k, t, a) => accessAt(k, t, AT_FDCWD, str(t, a[0]), int(a[1]), 0));
+register('faccessat', (k, t, a) => accessAt(k, t, int(a[0]), str(t, a[1]), int(a[2]), 0));
+register('faccessat2', (k, t, a) => accessAt(k, t, int(a[0]), str(t, a[1]), int(a[2]), int(a[3])));
+
+function readlinkAt(k: Kernel, t: Task, dirfd: number, path: string, buf: bigint, size: number): number {
+  if (size <= 0) throw new Errno(E.EINVAL);
+  const loc = k.namei.resolve(t, dirfd, path, { follow: false, emptyOk: true });
+  if (!loc.inode.isLink()) throw new Errno(E.EINVAL);
+  const target = Buffer.from(loc.inode.readlink(), 'latin1').subarray(0, size);
+  t.mem.write(buf, target);
+  return target.length;
+}
+register('readlink', (k, t, a) => readlinkAt(k, t, AT_FDCWD, str(t, a[0]), a[1], int(a[2])));
+register('readlinkat', (k, t, a) => readlinkAt(k, t, int(a[0]), str(t, a[1]), a[2], int(a[3])));
+
+// ---- directory entries: mkdir, mknod, unlink, rmdir, rename, link, symlink ----
+
+function parent(k: Kernel, t: Task, dirfd: number, path: string) {
+  const p = k.namei.resolveParent(t, dirfd, path);
+  if (p.name === '.' || p.name === '..') throw new Errno(E.EEXIST);
+  return p;
+}
+
+function exists(loc: Location, name: string): boolean {
+  try { loc.inode.lookup(name); return true; } catch (e) {
+    if (e instanceof Errno && e.errno === E.ENOENT) return false;
+    throw e;
+  }
+}
+
+function mkdirAt(k: Kernel, t: Task, dirfd: number, path: string, mode: number): number {
+  const { dir, name } = parent(k, t, dirfd, path);
+  if (exists(dir, name)) throw new Errno(E.EEXIST);
+  dir.inode.mkdir(t, name, mode & 0o7777 & ~t.fs.umask);
+  return 0;
+}
+register('mkdir', (k, t, a) => mkdirAt(k, t, AT_FDCWD, str(t, a[0]), int(a[1])));
+register('mkdirat', (k, t, a) => mkdirAt(k, t, int(a[0]), str(t, a[1]), int(a[2])));
+
+function mknodAt(k: Kernel, t: Task, dirfd: number, path: string, mode: number, dev: bigint): number {
+  const type = mode & S_IFMT;
+  if (type === 0) mode |= S_IFREG;
+  else if (![S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK].includes(type)) throw new Errno(E.EINVAL);
+  if ((type === S_IFCHR || type === S_IFBLK) && !t.cred.capable(CAP.MKNOD)) throw new Errno(E.EPERM);
+  const { dir, name } = parent(k, t, dirfd, path);
+  if (exists(dir, name)) throw new Errno(E.EEXIST);
+  const perm = (mode & 0o7777) & ~t.fs.umask;
+  dir.inode.mknod(t, name, (mode & S_IFMT) | perm, dev);
+  return 0;
+}
+register('mknod', (k, t, a) => mknodAt(k, t, AT_FDCWD, str(t, a[0]), int(a[1]), a[2]));
+register('mknodat', (k, t, a) => mknodAt(k, t, int(a[0]), str(t, a[1]), int(a[2]), a[3]));
+
+function isMountPoint(k: Kernel, loc: Location, name: string): boolean {
+  const p = loc.path === '/' ? '/' + name : `${loc.path}/${name}`;
+  return k.mounts.at(p) !== undefined;
+}
+
+function unlinkAt(k: Kernel, t: Task, dirfd: number, path: string, flags: number): number {
+  if (flags & ~AT_REMOVEDIR) throw new Errno(E.EINVAL);
+  const p = k.namei.resolveParent(t, dirfd, path);
+  if (flags & AT_REMOVEDIR) {
+    if (p.name === '.') throw new Errno(E.EINVAL);
+    if (p.name === '..') throw new Errno(E.ENOTEMPTY);
+    if (isMountPoint(k, p.dir, p.name)) throw new Errno(E.EBUSY);
+    p.dir.inode.rmdir(t, p.name);
+  } else {
+    if (p.trailingSlash) {
+      const child = p.dir.inode.lookup(p.name);
+      throw new Errno(child.isDir() ? E.EISDIR : E.ENOTDIR);
+    }
+    if (p.name === '.' || p.name === '..') throw new Errno(E.EISDIR);
+    p.dir.inode.unlink(t, p.name);
+  }
+  return 0;
+}
+register('unlink', (k, t, a) => unlinkAt(k, t, AT_FDCWD, str(t, a[0]), 0));
+register('unlinkat', (k, t, a) => unlinkAt(k, t, int(a[0]), str(t, a[1]), int(a[2])));
+register('rmdir', (k, t, a) => unlinkAt(k, t, AT_FDCWD, str(t, a[0]), AT_REMOVEDIR));
+
+function renameAt(k: Kernel, t: Task, olddir: number, oldpath: string, newdir: number, newpath: string, flags: number): number {
+  if (flags & ~7) throw new Errno(E.EINVAL);
+  if ((flags & 1) && (flags & 2)) throw new Errno(E.EINVAL);
+  const o = k.namei.resolveParent(t, olddir, oldpath);
+  const n = k.namei.resolveParent(t, newdir, newpath);
+  if (o.name === '.' || o.name === '..' || n.name === '.' || n.name === '..') throw new Errno(E.EBUSY);
+  if (o.dir.mnt !== n.dir.mnt) throw new Errno(E.EXDEV);
+  if (isMountPoint(k, o.dir, o.name) || isMountPoint(k, n.dir, n.name)) throw new Errno(E.EBUSY);
+  o.dir.inode.rename(t, o.name, n.dir.inode, n.name, flags);
+  return 0;
+}
+register('rename', (k, t, a) => renameAt(k, t, AT_FDCWD, str(t, a[0]), AT_FDCWD, str(t, a[1]), 0));
+register('renameat', (k, t, a) => renameAt(k, t, int(a[0]), str(t, a[1]), int(a[2]), str(t, a[3]), 0));
+register('renameat2', (k, t, a) => renameAt(k, t, int(a[0]), str(t, a[1]), int(a[2]), str(t, a[3]), uint(a[4])));
+
+function linkAt(k: Kernel, t: Task, olddir: number, oldpath: string, newdir: number, newpath: string, flags: number): number {
+  if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) throw new Errno(E.EINVAL);
+  const old = k.namei.resolve(t, olddir, oldpath, { follow: (flags & AT_SYMLINK_FOLLOW) !== 0, emptyOk: (flags & AT_EMPTY_PATH) !== 0 });
+  if (old.inode.isDir()) throw new Errno(E.EPERM);
+  const n = parent(k, t, newdir, newpath);
+  if (exists(n.dir, n.name)) throw new Errno(E.EEXIST);
+  if (old.mnt !== n.dir.mnt) throw new Errno(E.EXDEV);
+  n.dir.inode.link(t, old.inode, n.name);
+  return 0;
+}
+register('link', (k, t, a) => linkAt(k, t, AT_FDCWD, str(t, a[0]), AT_FDCWD, str(t, a[1]), 0));
+register('linkat', (k, t, a) => linkAt(k, t, int(a[0]), str(t, a[1]), int(a[2]), str(t, a[3]), int(a[4])));
+
+function symlinkAt(k: Kernel, t: Task, target: string, dirfd: number, path: string): number {
+  if (target === '') throw new Errno(E.ENOENT);
+  const n = parent(k, t, dirfd, path);
+  if (exists(n.dir, n.name)) throw new Errno(E.EEXIST);
+  n.dir.inode.symlink(t, target, n.name);
+  return 0;
+}
+register('symlink', (k, t, a) => symlinkAt(k, t, str(t, a[0]), AT_FDCWD, str(t, a[1])));
+register('symlinkat', (k, t, a) => symlinkAt(k, t, str(t, a[0]), int(a[1]), str(t, a[2])));
+
+// ---- attributes: chmod, chown, truncate, utimes ----
+
+function locOf(k: Kernel, t: Task, dirfd: number, path: string, follow: boolean, emptyOk = false): Location {
+  return k.namei.resolve(t, dirfd, path, { follow, emptyOk });
+}
+
+function fdLoc(t: Task, fd: number): Location {
+  const f = t.files.get(fd);
+  if (!f.location) throw new Errno(E.EBADF);
+  return f.location;
+}
+
+function setattr(t: Task, loc: Location, attr: SetAttr): number {
+  loc.inode.setattr(t, attr);
+  return 0;
+}
+
+register('chmod', (k, t, a) => setattr(t, locOf(k, t, AT_FDCWD, str(t, a[0]), true), { mode: int(a[1]) & 0o7777 }));
+register('fchmod', (_k, t, a) => setattr(t, fdLoc(t, int(a[0])), { mode: int(a[1]) & 0o7777 }));
+register('fchmodat', (k, t, a) => setattr(t, locOf(k, t, int(a[0]), str(t, a[1]), true), { mode: int(a[2]) & 0o7777 }));
+register('fchmodat2', (k, t, a) => {
+  const flags = int(a[3]);
+  return setattr(t, locOf(k, t, int(a[0]), str(t, a[1]), !(flags & AT_SYMLINK_NOFOLLOW), (flags & AT_EMPTY_PATH) !== 0), { mode: int(a[2]) & 0o7777 });
+});
+
+function owner(uid: bigint, gid: bigint): SetAttr {
+  const u = int(uid), g = int(gid);
+  return { ...(u !== -1 ? { uid: u >>> 0 } : {}), ...(g !== -1 ? { gid: g >>> 0 } : {}) };
+}
+register('chown', (k, t, a) => setattr(t, locOf(k, t, AT_FDCWD, str(t, a[0]), true), owner(a[1], a[2])));
+register('lchown', (k, t, a) => setattr(t, locOf(k, t, AT_FDCWD, str(t, a[0]), false), owner(a[1], a[2])));
+register('fchown', (_k, t, a) => setattr(t, fdLoc(t, int(a[0])), owner(a[1], a[2])));
+register('fchownat', (k, t, a) => {
+  const flags = int(a[4]);
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) throw new Errno(E.EINVAL);
+  return setattr(t, locOf(k, t, int(a[0]), str(t, a[1]), !(flags & AT_SYMLINK_NOFOLLOW), (flags & AT_EMPTY_PATH) !== 0), owner(a[2], a[3]));
+});
+
+register('truncate', (k, t, a) => {
+  const len = long(a[1]);
+  if (len < 0n) throw new Errno(E.EINVAL);
+  const loc = locOf(k, t, AT_FDCWD, str(t, a[0]), true);
+  if (loc.inode.isDir()) throw new Errno(E.EISDIR);
+  return setattr(t, loc, { size: len });
+});
+
+const UTIME_NOW = (1n << 30n) - 1n, UTIME_OMIT = (1n << 30n) - 2n;
+function readTimespec(t: Task, addr: bigint, i: number): SetAttr['atime'] {
+  const b = t.mem.read(addr + BigInt(i * 16), 16);
+  const s = b.readBigInt64LE(0), ns = b.readBigInt64LE(8);
+  if (ns === UTIME_NOW) return 'now';
+  if (ns === UTIME_OMIT) return 'omit';
+  if (ns < 0n || ns > 999999999n) throw new Errno(E.EINVAL);
+  return [s, ns];
+}
+
+register('utimensat', (k, t, a) => {
+  const dirfd = int(a[0]), flags = int(a[3]);
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) throw new Errno(E.EINVAL);
+  const times: SetAttr = a[2] === 0n ? { atime: 'now', mtime: 'now' } : { atime: readTimespec(t, a[2], 0), mtime: readTimespec(t, a[2], 1) };
+  const loc = a[1] === 0n ? fdLoc(t, dirfd) : locOf(k, t, dirfd, str(t, a[1]), !(flags & AT_SYMLINK_NOFOLLOW), (flags & AT_EMPTY_PATH) !== 0);
+  return setattr(t, loc, times);
+});
+
+function timevals(t: Task, addr: bigint): SetAttr {
+  if (addr === 0n) return { atime: 'now', mtime: 'now' };
+  const b = t.mem.read(addr, 32);
+  const tv = (o: number): [bigint, bigint] => {
+    const us = b.readBigInt64LE(o + 8);
+    if (us < 0n || us > 999999n) throw new Errno(E.EINVAL);
+    return [b.readBigInt64LE(o), us * 1000n];
+  };
+  return { atime: tv(0), mtime: tv(16) };
+}
+register('utimes', (k, t, a) => setattr(t, locOf(k, t, AT_FDCWD, str(t, a[0]), true), timevals(t, a[1])));
+register('futimesat', (k, t, a) => setattr(t, locOf(k, t, int(a[0]), str(t, a[1]), true), timevals(t, a[2])));
+register('utime', (k, t, a) => {
+  let attr: SetAttr = { atime: 'now', mtime: 'now' };
+  if (a[1] !== 0n) { const b = t.mem.read(a[1], 16); attr = { atime: [b.readBigInt64LE(0), 0n], mtime: [b.readBigInt64LE(8), 0n] }; }
+  return setattr(t, locOf(k, t, AT_FDCWD, str(t, a[0]), true), attr);
+});
+
+// ---- cwd ----
+
+register('chdir', (k, t, a) => {
+  const loc = k.namei.resolve(t, AT_FDCWD, str(t, a[0]), { follow: true });
+  if (!loc.inode.isDir()) throw new Errno(E.ENOTDIR);
+  loc.inode.access(t, 1);
+  t.fs.cwd = loc;
+  return 0;
+});
+register('fchdir', (_k, t, a) => {
+  const f = t.files.get(int(a[0]));
+  if (!f.location) throw new Errno(E.ENOTDIR);
+  if (!f.location.inode.isDir()) throw new Errno(E.ENOTDIR);
+  t.fs.cwd = f.location;
+  return 0;
+});
+register('getcwd', (_k, t, a) => {
+  const p = Buffer.from(t.fs.cwd.path + '\0', 'latin1');
+  if (Number(a[1]) < p.length) throw new Errno(E.ERANGE);
+  t.mem.write(a[0], p);
+  return p.length;
+});
+
+export { S_IFREG };

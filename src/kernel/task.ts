@@ -1,0 +1,96 @@
+// Tasks and thread groups (include/linux/sched.h): a Task is one guest thread,
+// a ThreadGroup the process it belongs to. Each Task rides on a host thread of
+// the platform; pids here are the kernel's own, never the host's.
+import type { HostThread } from '../platform/ptrace-platform.js';
+import { Cred } from './cred.js';
+import { FdTable } from '../fs/fdtable.js';
+import type { Location } from '../fs/namei.js';
+import { WaitQueue } from './wait.js';
+import { SigHand } from './signal.js';
+import { Rlimits } from './rlimit.js';
+import type { Kernel } from './kernel.js';
+
+/** A clone the kernel let the host perform: told of the new host thread. */
+export interface PendingClone {
+  onChild(child: HostThread, kind: 'fork' | 'vfork' | 'clone'): void;
+}
+
+/** struct fs_struct: root, cwd and umask, shared by CLONE_FS. */
+export class FsStruct {
+  constructor(public root: Location, public cwd: Location, public umask = 0o022) {}
+  clone(): FsStruct { return new FsStruct(this.root, this.cwd, this.umask); }
+}
+
+export type ExitState = 'running' | 'zombie' | 'dead';
+
+/** A process: what threads of one thread group share. */
+export class ThreadGroup {
+  readonly threads = new Set<Task>();
+  parent: ThreadGroup | null = null;
+  readonly children = new Set<ThreadGroup>();
+  exitState: ExitState = 'running';
+  /** The wait status a parent's wait4 reports (Linux encoding). */
+  exitCode = 0;
+  /** Job control: stopped by a signal; the parent is told once (WUNTRACED). */
+  stopped = false;
+  stopReport: number | null = null;
+  contReport = false;
+  /** Waiters in wait4/waitid on this group's children. */
+  readonly childWait = new WaitQueue();
+  pgid: number;
+  sid: number;
+  comm = '';
+  exe = '';
+  cmdline: string[] = [];
+  environ: string[] = [];
+  rlimits = new Rlimits();
+  /** The signal sent to the parent when this process exits. */
+  exitSignal = 17;
+  startTime = Date.now();
+  /** Set while a vfork child borrows this process's memory. */
+  vforkDone: (() => void) | null = null;
+
+  constructor(public pid: number, public hostPid: number) {
+    this.pgid = pid;
+    this.sid = pid;
+  }
+
+  get leader(): Task | undefined {
+    for (const t of this.threads) if (t.tid === this.pid) return t;
+    return this.threads.values().next().value;
+  }
+}
+
+export class Task {
+  cred: Cred;
+  fs: FsStruct;
+  files: FdTable;
+  sighand: SigHand;
+  /** The blocked system call's way out when a signal must interrupt it. */
+  interrupt: ((sig: number) => void) | null = null;
+  /** set_tid_address / CLONE_CHILD_CLEARTID pointer. */
+  clearChildTid = 0n;
+  comm = '';
+  kernel!: Kernel;
+  pendingClone: PendingClone | null = null;
+  /** CLONE_CHILD_SETTID: where the new thread's tid goes before it first runs. */
+  pendingChildSettid = 0n;
+  /** Called at the exec event (true) or when execve failed (false). */
+  pendingExec: ((ok: boolean) => void) | null = null;
+
+  constructor(
+    public tid: number,
+    public group: ThreadGroup,
+    public host: HostThread,
+    init: { cred: Cred; fs: FsStruct; files: FdTable; sighand: SigHand },
+  ) {
+    this.cred = init.cred;
+    this.fs = init.fs;
+    this.files = init.files;
+    this.sighand = init.sighand;
+    host.task = this;
+  }
+
+  get pid(): number { return this.group.pid; }
+  get mem() { return this.host.mem; }
+}
