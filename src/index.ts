@@ -1,6 +1,7 @@
 // The embeddable API: boot a machine and run a command in it from any Node program.
 import './kernel/syscalls/index.js';
 import { Kernel, type BootOptions } from './kernel/kernel.js';
+import { E, strerror } from './host/errno.js';
 
 export { Kernel, type BootOptions };
 
@@ -19,6 +20,11 @@ export async function run(opts: BootOptions): Promise<RunResult> {
   try {
     k.boot(opts);
     const status = await k.finished;
+    const err = k.initExecError;
+    if (err) {
+      process.stderr.write(`tuml: '${err.path}': ${strerror(err.errno)}\n`);
+      return { status, exitCode: err.errno === E.ENOENT ? 127 : 126 };
+    }
     return { status, exitCode: exitCodeOf(status) };
   } finally {
     clearInterval(keepAlive);

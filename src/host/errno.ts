@@ -149,3 +149,14 @@ export function check(r: number): number {
   if (r < 0 && r > -4096) throw new Errno(-r);
   return r;
 }
+
+const MESSAGES: Record<number, string> = {
+  1: 'Operation not permitted', 2: 'No such file or directory', 8: 'Exec format error',
+  13: 'Permission denied', 20: 'Not a directory', 21: 'Is a directory', 36: 'File name too long',
+  40: 'Too many levels of symbolic links', 7: 'Argument list too long', 12: 'Cannot allocate memory',
+};
+
+/** The C library's message for an errno (for the messages tuml itself prints). */
+export function strerror(errno: number): string {
+  return MESSAGES[errno] ?? ERRNO_NAMES[errno] ?? `Unknown error ${errno}`;
+}

@@ -103,6 +103,7 @@ function makeChild(k: Kernel, parent: Task, host: HostThread, req: CloneRequest)
   group.threads.add(task);
   k.tasks.set(tid, task);
   task.pendingChildSettid = (f & CLONE.CHILD_SETTID) ? req.childTid : 0n;
+  task.pendingChildArgs = parent.host.regs.args();
   return task;
 }
 
@@ -110,6 +111,12 @@ function makeChild(k: Kernel, parent: Task, host: HostThread, req: CloneRequest)
 export function startChild(k: Kernel, host: HostThread): void {
   const task = host.task as Task | null;
   if (!task) return;
+  if (task.pendingChildArgs) {
+    // The child returns from the clone with the registers the host ran it
+    // with: give it back the arguments its parent passed, as the parent gets.
+    host.setArgs(task.pendingChildArgs);
+    task.pendingChildArgs = null;
+  }
   if (task.pendingChildSettid) {
     try { task.mem.writeI32(task.pendingChildSettid, task.tid); } catch { /* ignored, as Linux */ }
     task.pendingChildSettid = 0n;
@@ -140,12 +147,17 @@ export function cloneSyscall(k: Kernel, t: Task, nr: number, a: bigint[]): Nativ
     const flags = Number(BigInt.asUintN(32, args.readBigUInt64LE(0)));
     req = { flags, exitSignal: Number(args.readBigUInt64LE(32)), childTid: args.readBigUInt64LE(16), parentTid: args.readBigUInt64LE(24) };
     if (!(flags & CLONE.THREAD)) {
+      // clone3 refuses CLONE_PARENT with an exit signal: the child inherits
+      // tuml's (SIGCHLD) anyway, and the kernel keeps the one asked for.
       validate(req);
-      t.mem.writeU64(a[0], BigInt((flags | CLONE.PARENT) >>> 0));
-      const after = doClone(k, t, req, regs);
+      const patched = Buffer.from(args);
+      patched.writeBigUInt64LE(BigInt((flags | CLONE.PARENT) >>> 0), 0);
+      patched.writeBigUInt64LE(0n, 32);
+      t.mem.write(a[0], patched);
+      const native = doClone(k, t, req, regs);
       return new Native(regs, (ret) => {
-        try { t.mem.writeU64(a[0], BigInt(flags >>> 0)); } catch { /* guest unmapped it */ }
-        return after.after!(ret);
+        try { t.mem.write(a[0], args); } catch { /* guest unmapped it */ }
+        return native.after!(ret);
       });
     }
   }

@@ -49,6 +49,8 @@ export class Kernel implements PlatformHooks {
   consoleIsTty = false;
   tracer: Tracer | null = null;
   initGroup: ThreadGroup | null = null;
+  /** Why the first program could not be started, if it could not. */
+  initExecError: { path: string; errno: number } | null = null;
   private exitResolve!: (status: number) => void;
   /** Resolves with pid 1's wait status when it exits. */
   readonly finished: Promise<number>;

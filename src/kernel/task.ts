@@ -75,6 +75,8 @@ export class Task {
   pendingClone: PendingClone | null = null;
   /** CLONE_CHILD_SETTID: where the new thread's tid goes before it first runs. */
   pendingChildSettid = 0n;
+  /** The argument registers the parent passed to clone, restored in the child. */
+  pendingChildArgs: bigint[] | null = null;
   /** Called at the exec event (true) or when execve failed (false). */
   pendingExec: ((ok: boolean) => void) | null = null;
 

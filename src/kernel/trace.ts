@@ -31,7 +31,7 @@ export class Tracer {
         try { return JSON.stringify(task.mem.readCString(a)); } catch { return '0x' + a.toString(16); }
       }
       const v = BigInt.asIntN(64, a);
-      if (v === -100n && i === 0) return 'AT_FDCWD';
+      if (BigInt.asIntN(32, a) === -100n && i === 0 && name.endsWith('at')) return 'AT_FDCWD';
       return v >= -4096n && v < 65536n ? v.toString() : '0x' + a.toString(16);
     });
     this.pending.set(task, `[pid ${task.tid}] ${name}(${shown.join(', ')})`);

@@ -80,6 +80,13 @@ export class HostThread {
     this.resumeWith(r, PTRACE.CONT);
   }
 
+  /** Sets the argument registers of a thread stopped outside a system call. */
+  setArgs(args: bigint[]): void {
+    const regs = getRegs(this.tid);
+    (['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'] as const).forEach((r, i) => regs.set(r, args[i]));
+    setRegs(this.tid, regs);
+  }
+
   /** Makes the thread re-execute its system call (after a signal handler, if one runs). */
   restart(): void {
     const r = this.regs.clone();
@@ -98,10 +105,20 @@ export class HostThread {
     if (this.at !== 'seccomp') throw new Error('continueNative: not at the seccomp stop');
     if (regs) setRegs(this.tid, regs);
     this.at = 'running';
-    if (!after) { this.resume(PTRACE.CONT, this.takeSignal()); return; }
+    if (!after && !regs) { this.resume(PTRACE.CONT, this.takeSignal()); return; }
+    const orig = this.regs;
     this.waitFor(PTRACE.SYSCALL, (regs2) => {
-      const v = after(regs2.get('rax'));
-      if (v !== undefined) { regs2.set('rax', BigInt(v)); setRegs(this.tid, regs2); }
+      let dirty = false;
+      if (regs) {
+        // A system call preserves every register but rax, rcx and r11: give
+        // the guest back the arguments it passed (glibc's vfork keeps its
+        // return address in rdi across the call).
+        for (const r of ['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'] as const) regs2.set(r, orig.get(r));
+        dirty = true;
+      }
+      const v = after?.(regs2.get('rax'));
+      if (v !== undefined) { regs2.set('rax', BigInt(v)); dirty = true; }
+      if (dirty) setRegs(this.tid, regs2);
       this.resume(PTRACE.CONT, this.takeSignal());
     });
   }

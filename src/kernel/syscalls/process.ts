@@ -22,7 +22,22 @@ register('vfork', (k, t) => cloneSyscall(k, t, NR.vfork, []));
 register('clone', (k, t, a) => cloneSyscall(k, t, NR.clone, a));
 register('clone3', (k, t, a) => cloneSyscall(k, t, NR.clone3, a));
 
-register('execve', (k, t, a) => execve(k, t, -100, a[0], a[1], a[2], 0));
+register('execve', (k, t, a) => {
+  if (t.group !== k.initGroup || t.group.exe !== '') return execve(k, t, -100, a[0], a[1], a[2], 0);
+  // The first program of the machine: a failure is the user's to see, as env(1) reports it.
+  const path = t.mem.readCString(a[0]);
+  try {
+    const n = execve(k, t, -100, a[0], a[1], a[2], 0);
+    return new Native(n.regs, (ret) => {
+      const r = Number(BigInt.asIntN(64, ret));
+      if (r < 0) k.initExecError = { path, errno: -r };
+      return n.after?.(ret);
+    });
+  } catch (e) {
+    if (e instanceof Errno) k.initExecError = { path, errno: e.errno };
+    throw e;
+  }
+});
 register('execveat', (k, t, a) => execve(k, t, int(a[0]), a[1], a[2], a[3], int(a[4])));
 
 // ---- wait ----
