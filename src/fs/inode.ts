@@ -31,7 +31,8 @@ export abstract class Inode {
 
   /** The child called name (ENOENT when there is none). */
   lookup(_name: string): Inode { throw new Errno(E.ENOTDIR); }
-  readlink(): string { throw new Errno(E.EINVAL); }
+  /** The link's target; task is the reader (/proc/self depends on who asks). */
+  readlink(_task?: Task): string { throw new Errno(E.EINVAL); }
   /**
    * A "magic" link as /proc/PID/fd/N and /proc/PID/exe are: following it
    * gives an object directly rather than a path to walk.

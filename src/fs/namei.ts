@@ -120,7 +120,7 @@ export class Namei {
         if (magic) {
           target = magic;
         } else {
-          const link = next.inode.readlink();
+          const link = next.inode.readlink(task);
           if (link === '') throw new Errno(E.ENOENT);
           target = this.walk(task, link.startsWith('/') ? task.fs.root : cur, link, true, budget);
         }

@@ -79,7 +79,7 @@ export class PipeFile extends File {
     if (len === 0) return Buffer.alloc(0);
     const p = this.pipe;
     while (p.size === 0) {
-      if (p.writers === 0 && p.everWritten) return Buffer.alloc(0);
+      if (p.writers === 0) return Buffer.alloc(0);
       if (this.nonblock) throw new Errno(E.EAGAIN);
       await sleepOn(task, [p.waitq]);
     }

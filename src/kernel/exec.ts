@@ -15,7 +15,7 @@ const MAX_INTERP_DEPTH = 4;
 const BINPRM_BUF_SIZE = 256;
 const EM_X86_64 = 62;
 
-interface Program { loc: Location; hostPath: string; argv: string[] }
+interface Program { loc: Location; hostPath: string; argv: string[]; filename: string }
 
 function resolveProgram(k: Kernel, t: Task, dirfd: number, path: string, argv: string[], flags: number, depth: number): Program {
   const follow = !(flags & 0x100 /* AT_SYMLINK_NOFOLLOW */);
@@ -30,14 +30,15 @@ function resolveProgram(k: Kernel, t: Task, dirfd: number, path: string, argv: s
     if (depth >= MAX_INTERP_DEPTH) throw new Errno(E.ELOOP);
     const { interp, arg } = parseShebang(head);
     const newArgv = [interp, ...(arg !== null ? [arg] : []), path, ...argv.slice(1)];
-    return resolveProgram(k, t, -100, interp, newArgv, 0, depth + 1);
+    // comm stays the script's name, as binfmt_script leaves bprm->filename.
+    return { ...resolveProgram(k, t, -100, interp, newArgv, 0, depth + 1), filename: path };
   }
   if (head.length >= 4 && head.readUInt32BE(0) === 0x7f454c46) {
     if (head.length < 64 || head[4] !== 2 || head.readUInt16LE(18) !== EM_X86_64) throw new Errno(E.ENOEXEC);
   } else if (head.length < 4 || head.readUInt32BE(0) !== 0x7f454c46) {
     throw new Errno(E.ENOEXEC);
   }
-  return { loc, hostPath: loc.inode.hostPath, argv };
+  return { loc, hostPath: loc.inode.hostPath, argv, filename: path };
 }
 
 function readHead(t: Task, loc: Location): Buffer {
@@ -110,7 +111,8 @@ function execCommitted(t: Task, prog: Program, envp: string[]): void {
   t.files.closeOnExec();
   if ([...t.kernel.tasks.values()].some((o) => o !== t && o.sighand === t.sighand)) t.sighand = t.sighand.clone();
   t.sighand.resetOnExec();
-  const base = prog.loc.path.slice(prog.loc.path.lastIndexOf('/') + 1);
+  // comm is the last component of the name the program was run by (bprm->filename).
+  const base = prog.filename.slice(prog.filename.lastIndexOf('/') + 1);
   t.comm = g.comm = base.slice(0, 15);
   g.exe = prog.loc.path;
   g.cmdline = prog.argv;

@@ -9,7 +9,7 @@ import { Cred } from './cred.js';
 import { FdTable } from '../fs/fdtable.js';
 import { Mount, MountTable, Namei, type Location } from '../fs/namei.js';
 import { HostSuperBlock } from '../fs/hostfs/inode.js';
-// import { ProcSuperBlock } from '../fs/proc/root.js';
+import { ProcSuperBlock } from '../fs/proc/root.js';
 import { ConsoleFile } from '../drivers/char/console.js';
 import '../drivers/char/mem.js';
 import { FsStruct, Task, ThreadGroup } from './task.js';
@@ -60,7 +60,11 @@ export class Kernel implements PlatformHooks {
     this.finished = new Promise((r) => { this.exitResolve = r; });
   }
 
+  /** Processes and threads created since boot (/proc/stat "processes"). */
+  forks = 0;
+
   allocPid(): number {
+    this.forks++;
     while (this.groups.has(this.nextPid) || this.tasks.has(this.nextPid)) this.nextPid++;
     return this.nextPid++;
   }
@@ -71,7 +75,7 @@ export class Kernel implements PlatformHooks {
     if (opts.hostname) this.hostname = opts.hostname;
     const root = new Mount(new HostSuperBlock(opts.hostRoot, 0x1en, 'none'), '/');
     this.mounts.mount(root);
-    // this.mounts.mount(new Mount(new ProcSuperBlock(this), '/proc'));
+    this.mounts.mount(new Mount(new ProcSuperBlock(this), '/proc'));
     const rootLoc: Location = { mnt: root, inode: root.root, path: '/' };
     let cwdLoc = rootLoc;
     try { cwdLoc = this.namei.lookupCanonical(opts.cwd); } catch { /* stays / */ }

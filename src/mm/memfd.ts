@@ -11,7 +11,10 @@ const MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2, MFD_HUGETLB = 4, MFD_NOEXEC_SEAL =
 const SYS_memfd_create = 319;
 
 register('memfd_create', (_k, t, a) => {
-  const name = t.mem.readCString(a[0], 249);
+  let name: string;
+  try { name = t.mem.readCString(a[0], 249); } catch (e) {
+    throw e instanceof Errno && e.errno === E.ENAMETOOLONG ? new Errno(E.EINVAL) : e;
+  }
   const flags = int(a[1]);
   if (flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB | MFD_NOEXEC_SEAL | MFD_EXEC)) throw new Errno(E.EINVAL);
   if (flags & MFD_HUGETLB) throw new Errno(E.EINVAL);

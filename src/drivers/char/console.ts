@@ -3,6 +3,7 @@
 // (they may block); input is buffered here so that poll and several readers
 // see one stream. Terminal ioctls are passed to the host terminal until the
 // kernel's own line discipline lands (issue 3).
+import { readlinkSync } from 'node:fs';
 import { Errno, E } from '../../host/errno.js';
 import { giveAsyncRegion, syscall, syscallAsync, takeAsyncRegion } from '../../host/libc.js';
 import * as sys from '../../host/sys.js';
@@ -74,7 +75,10 @@ export class ConsoleFile extends File {
     this.regular = r === 0 && (st.readUInt32LE(24) & 0o170000) === 0o100000;
   }
 
-  describe(): string { return this.name; }
+  /** What the host fd is (a pipe, a terminal, a file), as /proc/PID/fd shows it. */
+  describe(): string {
+    try { return readlinkSync(`/proc/self/fd/${this.host}`); } catch { return this.name; }
+  }
   override isTty(): boolean { return this.tty; }
 
   override stat(): Stat {

@@ -5,6 +5,7 @@ import { syscallBig, syscall } from '../../host/libc.js';
 import * as sys from '../../host/sys.js';
 import type { Task } from '../../kernel/task.js';
 import { decodeStat, File, O, type Stat } from '../file.js';
+import { hostToGuest } from './inode.js';
 
 function ok(r: number): number {
   if (r < 0) throw new Errno(-r);
@@ -47,7 +48,7 @@ export class HostFile extends File {
   override stat(): Stat {
     const { r, st } = sys.fstat(this.fd);
     ok(r);
-    return decodeStat(st);
+    return hostToGuest(decodeStat(st));
   }
 
   override getdents(max: number): Buffer {
@@ -57,6 +58,10 @@ export class HostFile extends File {
   }
 
   override truncate(len: bigint): void { ok(syscall(sys.NR.ftruncate, this.fd, len)); }
+  fallocate(mode: number, off: bigint, len: bigint): void {
+    ok(syscall(sys.NR.fallocate, this.fd, mode, off, len));
+  }
+
   override fsync(): void { ok(syscall(sys.NR.fsync, this.fd)); }
   override hostFd(): number | null { return (this.flags & O.PATH) ? null : this.fd; }
 

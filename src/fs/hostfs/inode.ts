@@ -32,22 +32,48 @@ export class HostSuperBlock implements SuperBlock {
   }
 }
 
+/**
+ * The host user running tuml is root inside: files it owns show as owned by
+ * uid 0 / gid 0, as in a user namespace that maps the host user to root.
+ */
+const HOST_UID = process.getuid?.() ?? 0;
+const HOST_GID = process.getgid?.() ?? 0;
+export function hostToGuest(st: Stat): Stat {
+  if (st.uid === HOST_UID) st.uid = 0;
+  if (st.gid === HOST_GID) st.gid = 0;
+  return st;
+}
+const guestToHostUid = (u: number | undefined) => (u === 0 ? HOST_UID : u);
+const guestToHostGid = (g: number | undefined) => (g === 0 ? HOST_GID : g);
+
 export class HostInode extends Inode {
-  constructor(readonly sb: HostSuperBlock, readonly hostPath: string) { super(); }
+  /** S_IFMT of the inode: it never changes, and a removed inode still has it. */
+  private type: number;
+  constructor(readonly sb: HostSuperBlock, readonly hostPath: string, mode?: number) {
+    super();
+    this.type = (mode ?? this.getattr().mode) & S_IFMT;
+  }
 
   private child(name: string): string { return joinPath(this.hostPath, name); }
+
+  override get mode(): number {
+    try { return this.getattr().mode; } catch { return this.type; }
+  }
+  override isDir(): boolean { return this.type === 0o040000; }
+  override isLink(): boolean { return this.type === 0o120000; }
 
   getattr(): Stat {
     const { r, st } = sys.lstat(this.hostPath);
     ok(r);
-    return decodeStat(st);
+    return hostToGuest(decodeStat(st));
   }
 
   lookup(name: string): Inode {
     if (!this.isDir()) throw new Errno(E.ENOTDIR);
     const p = this.child(name);
-    ok(sys.lstat(p).r);
-    return new HostInode(this.sb, p);
+    const { r, st } = sys.lstat(p);
+    ok(r);
+    return new HostInode(this.sb, p, st.readUInt32LE(24));
   }
 
   readlink(): string {
@@ -112,7 +138,7 @@ export class HostInode extends Inode {
     const p = () => sys.hostPath(this.hostPath);
     if (a.mode !== undefined) ok(syscall(sys.NR.fchmodat, sys.AT_FDCWD, p(), a.mode & 0o7777));
     if (a.uid !== undefined || a.gid !== undefined) {
-      ok(syscall(sys.NR.fchownat, sys.AT_FDCWD, p(), a.uid ?? -1, a.gid ?? -1, sys.AT_SYMLINK_NOFOLLOW));
+      ok(syscall(sys.NR.fchownat, sys.AT_FDCWD, p(), guestToHostUid(a.uid) ?? -1, guestToHostGid(a.gid) ?? -1, sys.AT_SYMLINK_NOFOLLOW));
     }
     if (a.size !== undefined) ok(syscall(sys.NR.truncate, p(), a.size));
     if (a.atime !== undefined || a.mtime !== undefined) {

@@ -5,6 +5,7 @@
 // stored: every inode is made afresh by lookup, so its inode number must be a
 // pure function of what it names (procIno).
 import { Errno, E } from '../../host/errno.js';
+import type { Kernel } from '../../kernel/kernel.js';
 import type { Task } from '../../kernel/task.js';
 import { File, O, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type Stat } from '../file.js';
 import { Inode, type SuperBlock } from '../inode.js';
@@ -16,6 +17,8 @@ export type OwnerFn = () => Ownership;
 
 /** What a proc superblock offers its inodes. */
 export interface ProcSb extends SuperBlock {
+  readonly kernel: Kernel;
+  /** Owner and times of the entries that belong to no process. */
   readonly rootOwner: OwnerFn;
 }
 
@@ -128,17 +131,12 @@ export class SeqFile extends File {
     return n;
   }
 
+  // seq_lseek(): SEEK_SET and SEEK_CUR only; the size is not known before the end is generated.
   override llseek(off: bigint, whence: number): bigint {
-    let base: bigint;
-    if (whence === 0) base = 0n;
-    else if (whence === 1) base = this.pos;
-    else if (whence === 2) {
-      // seq_file refuses SEEK_END; files with a known size (Linux's
-      // simple_read_from_buffer ones) allow it. Both exist; we allow it
-      // against the generated content, which is what a reader expects.
-      base = BigInt((this.content ?? Buffer.alloc(0)).length);
-    } else throw new Errno(E.EINVAL);
-    const p = base + off;
+    let p: bigint;
+    if (whence === 0) p = off;
+    else if (whence === 1) p = this.pos + off;
+    else throw new Errno(E.EINVAL);
     if (p < 0n) throw new Errno(E.EINVAL);
     this.pos = p;
     return p;
@@ -148,8 +146,9 @@ export class SeqFile extends File {
   override poll(): number { return 0x1 | 0x4 | 0x40 | 0x100; }
 }
 
+/** Kernel strings are byte strings (latin1), as the guest's paths and names are. */
 function toBuffer(s: string | Buffer): Buffer {
-  return typeof s === 'string' ? Buffer.from(s, 'utf8') : s;
+  return typeof s === 'string' ? Buffer.from(s, 'latin1') : s;
 }
 
 export const DT = { UNKNOWN: 0, FIFO: 1, CHR: 2, DIR: 4, BLK: 6, REG: 8, LNK: 10, SOCK: 12 } as const;
@@ -167,7 +166,7 @@ export interface DirEntry { name: string; ino: bigint; type: number }
 
 /** One struct linux_dirent64: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, name, NUL, padding to 8. */
 export function encodeDirent(e: DirEntry, off: bigint): Buffer {
-  const name = Buffer.from(e.name, 'utf8');
+  const name = Buffer.from(e.name, 'latin1');
   const reclen = (19 + name.length + 1 + 7) & ~7;
   const b = Buffer.alloc(reclen);
   b.writeBigUInt64LE(e.ino, 0);
@@ -264,6 +263,7 @@ export abstract class ProcDir extends ProcInode {
   }
 
   override open(task: Task, flags: number): File {
+    if (flags & O.PATH) return new ProcPathFile(this, flags, 'proc');
     if ((flags & O.ACCMODE) !== O.RDONLY || (flags & O.CREAT)) throw new Errno(E.EISDIR);
     this.checkOpen(task, flags);
     return new ProcDirFile(this, flags, 'proc');

@@ -6,3 +6,8 @@ import './poll.js';
 import './mm.js';
 import '../../mm/memfd.js';
 import './xattr.js';
+import './timerfd.js';
+import './cred.js';
+import './info.js';
+import './time.js';
+import './signal.js';

@@ -50,15 +50,15 @@ export async function openFile(k: Kernel, t: Task, dirfd: number, path: string, 
 function openLocation(t: Task, loc: Location, flags: number): File {
   const inode = loc.inode;
   const type = inode.mode & S_IFMT;
-  if (type === S_IFLNK && !(flags & O.PATH)) throw new Errno(E.ELOOP);
   if ((flags & O.DIRECTORY) && type !== S_IFDIR) throw new Errno(E.ENOTDIR);
+  if (type === S_IFLNK && !(flags & O.PATH)) throw new Errno(E.ELOOP);
   if (type === S_IFDIR && !(flags & O.PATH) && ((flags & O.ACCMODE) !== O.RDONLY || (flags & O.TRUNC))) {
     throw new Errno(E.EISDIR);
   }
   return inode.open(t, flags);
 }
 
-function openCreate(k: Kernel, t: Task, dirfd: number, path: string, flags: number, mode: number): { file: File; loc: Location } {
+function openCreate(k: Kernel, t: Task, dirfd: number, path: string, flags: number, mode: number, links = 40): { file: File; loc: Location } {
   const { dir, name, trailingSlash } = k.namei.resolveParent(t, dirfd, path);
   let existing: Location | null = null;
   try {
@@ -73,9 +73,31 @@ function openCreate(k: Kernel, t: Task, dirfd: number, path: string, flags: numb
   }
   if (trailingSlash) throw new Errno(E.EISDIR);
   if (name === '.' || name === '..') throw new Errno(E.EISDIR);
+  const dangling = danglingLink(dir, name);
+  if (dangling !== null && !(flags & (O.EXCL | O.NOFOLLOW))) {
+    // O_CREAT follows a dangling symlink and creates its target.
+    if (links <= 0) throw new Errno(E.ELOOP);
+    const from = dangling.startsWith('/') ? AT_FDCWD : dirFd(t, dir);
+    try { return openCreate(k, t, from, dangling, flags, mode, links - 1); } finally { if (from !== AT_FDCWD) t.files.close(from); }
+  }
+  if (dangling !== null) throw new Errno(flags & O.EXCL ? E.EEXIST : E.ELOOP);
   const file = dir.inode.create(t, name, (mode & 0o7777 & ~t.fs.umask), flags & ~O.EXCL);
   const loc = { mnt: dir.mnt, inode: dir.inode.lookup(name), path: dir.path === '/' ? '/' + name : `${dir.path}/${name}` };
   return { file, loc };
+}
+
+/** The target of name in dir if it is a symlink (whose target is missing), else null. */
+function danglingLink(dir: Location, name: string): string | null {
+  let inode;
+  try { inode = dir.inode.lookup(name); } catch { return null; }
+  return inode.isLink() ? inode.readlink() : null;
+}
+
+/** A temporary fd for a directory location, to resolve a relative symlink target from it. */
+function dirFd(t: Task, dir: Location): number {
+  const f = dir.inode.open(t, O.RDONLY | O.PATH);
+  f.location = dir;
+  return t.files.install(f, true, 1 << 30);
 }
 
 /** open() of /proc/PID/fd/N: the same object (Linux reopens the file; for objects without a path, it is the same one). */
@@ -101,6 +123,7 @@ register('openat2', (k, t, a) => {
 
 function statAt(k: Kernel, t: Task, dirfd: number, path: string, flags: number): Stat {
   if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE)) throw new Errno(E.EINVAL);
+  if (path === '' && (flags & AT_EMPTY_PATH) && dirfd !== AT_FDCWD) return t.files.get(dirfd).stat();
   const r = k.namei.resolveAny(t, dirfd, path, { follow: !(flags & AT_SYMLINK_NOFOLLOW), emptyOk: (flags & AT_EMPTY_PATH) !== 0 });
   if (r instanceof File) return r.stat();
   return r.inode.getattr();
@@ -183,7 +206,7 @@ function readlinkAt(k: Kernel, t: Task, dirfd: number, path: string, buf: bigint
   if (size <= 0) throw new Errno(E.EINVAL);
   const loc = k.namei.resolve(t, dirfd, path, { follow: false, emptyOk: true });
   if (!loc.inode.isLink()) throw new Errno(E.EINVAL);
-  const target = Buffer.from(loc.inode.readlink(), 'latin1').subarray(0, size);
+  const target = Buffer.from(loc.inode.readlink(t), 'latin1').subarray(0, size);
   t.mem.write(buf, target);
   return target.length;
 }
@@ -263,6 +286,7 @@ function renameAt(k: Kernel, t: Task, olddir: number, oldpath: string, newdir: n
   if (o.name === '.' || o.name === '..' || n.name === '.' || n.name === '..') throw new Errno(E.EBUSY);
   if (o.dir.mnt !== n.dir.mnt) throw new Errno(E.EXDEV);
   if (isMountPoint(k, o.dir, o.name) || isMountPoint(k, n.dir, n.name)) throw new Errno(E.EBUSY);
+  if ((o.trailingSlash || n.trailingSlash) && !o.dir.inode.lookup(o.name).isDir()) throw new Errno(E.ENOTDIR);
   o.dir.inode.rename(t, o.name, n.dir.inode, n.name, flags);
   return 0;
 }
@@ -392,6 +416,7 @@ register('fchdir', (_k, t, a) => {
   return 0;
 });
 register('getcwd', (_k, t, a) => {
+  t.fs.cwd.inode.getattr();   // ENOENT once the directory is removed, as Linux says
   const p = Buffer.from(t.fs.cwd.path + '\0', 'latin1');
   if (Number(a[1]) < p.length) throw new Errno(E.ERANGE);
   t.mem.write(a[0], p);

@@ -113,7 +113,7 @@ register('select', async (_k, t, a) => {
   const n = await doSelect(t, int(a[0]), a[1], a[2], a[3], ms);
   if (a[4] !== 0n && ms !== null) {
     // Linux writes back the time not slept.
-    const left = Math.max(0, ms - (Date.now() - start));
+    const left = n === 0 ? 0 : Math.max(0, ms - (Date.now() - start));
     const b = Buffer.alloc(16);
     b.writeBigInt64LE(BigInt(Math.floor(left / 1000)), 0);
     b.writeBigInt64LE(BigInt((left % 1000) * 1000), 8);

@@ -106,6 +106,7 @@ register('lseek', (_k, t, a) => {
 register('sendfile', async (_k, t, a) => {
   const out = writable(t, int(a[0]));
   const inp = readable(t, int(a[1]));
+  if (inp instanceof PipeFile) throw new Errno(E.EINVAL);   // in_fd must support mmap-like reads
   const count = size(a[3]);
   let pos: bigint | null = null;
   if (a[2] !== 0n) pos = checkPos(t.mem.readU64(a[2]) as bigint);
@@ -163,9 +164,12 @@ register('dup3', (_k, t, a) => {
 
 const F = {
   DUPFD: 0, GETFD: 1, SETFD: 2, GETFL: 3, SETFL: 4, GETLK: 5, SETLK: 6, SETLKW: 7, SETOWN: 8, GETOWN: 9,
-  SETSIG: 10, GETSIG: 11, OFD_GETLK: 36, OFD_SETLK: 37, OFD_SETLKW: 38, SETLEASE: 1024, GETLEASE: 1025,
+  SETSIG: 10, GETSIG: 11, SETOWN_EX: 15, GETOWN_EX: 16, OFD_GETLK: 36, OFD_SETLK: 37, OFD_SETLKW: 38, SETLEASE: 1024, GETLEASE: 1025,
   DUPFD_CLOEXEC: 1030, SETPIPE_SZ: 1031, GETPIPE_SZ: 1032, ADD_SEALS: 1033, GET_SEALS: 1034,
 } as const;
+/** F_SETOWN and F_SETSIG settings (SIGIO is not sent yet). */
+const owners = new WeakMap<File, { type: number; pid: number }>();
+const sigs = new WeakMap<File, number>();
 const SETFL_MASK = O.APPEND | O.NONBLOCK | O.ASYNC | O.DIRECT | O.NOATIME;
 
 register('fcntl', (_k, t, a) => {
@@ -194,8 +198,23 @@ register('fcntl', (_k, t, a) => {
       return 0;
     }
     case F.SETLK: case F.SETLKW: case F.OFD_SETLK: case F.OFD_SETLKW: return 0;
-    case F.SETOWN: case F.SETSIG: return 0;
-    case F.GETOWN: case F.GETSIG: return 0;
+    case F.SETOWN: owners.set(f, { type: int(a[2]) < 0 ? 2 : 1, pid: Math.abs(int(a[2])) }); return 0;
+    case F.GETOWN: { const o = owners.get(f); return o ? (o.type === 2 ? -o.pid : o.pid) : 0; }
+    case F.SETOWN_EX: {
+      const b = t.mem.read(a[2], 8);
+      const type = b.readInt32LE(0);
+      if (type < 0 || type > 2) throw new Errno(E.EINVAL);
+      owners.set(f, { type, pid: b.readInt32LE(4) });
+      return 0;
+    }
+    case F.GETOWN_EX: {
+      const o = owners.get(f) ?? { type: 1, pid: 0 };
+      const b = Buffer.alloc(8); b.writeInt32LE(o.type, 0); b.writeInt32LE(o.pid, 4);
+      t.mem.write(a[2], b);
+      return 0;
+    }
+    case F.SETSIG: sigs.set(f, int(a[2])); return 0;
+    case F.GETSIG: return sigs.get(f) ?? 0;
     case F.GETPIPE_SZ:
       if (!(f instanceof PipeFile)) throw new Errno(E.EBADF);
       return f.pipe.capacity;
@@ -277,3 +296,47 @@ register('fadvise64', (_k, t, a) => {
 register('flock', (_k, t, a) => { t.files.get(int(a[0])); return 0; });
 register('sync', () => 0);
 register('syncfs', (_k, t, a) => { t.files.get(int(a[0])); return 0; });
+
+register('fallocate', (_k, t, a) => {
+  const f = t.files.get(int(a[0]));
+  const off = long(a[2]), len = long(a[3]);
+  if (off < 0n || len <= 0n) throw new Errno(E.EINVAL);
+  if (!f.writable) throw new Errno(E.EBADF);
+  if (f instanceof PipeFile) throw new Errno(E.ESPIPE);
+  if (!(f instanceof HostFile)) throw new Errno(E.ENODEV);
+  f.fallocate(int(a[1]), off, len);
+  return 0;
+});
+
+// ---- splice and tee (fs/splice.c): one end must be a pipe ----
+
+function offsetArg(t: Task, f: File, addr: bigint): bigint | null {
+  if (addr === 0n) return null;
+  if (f instanceof PipeFile) throw new Errno(E.ESPIPE);
+  return checkPos(BigInt.asIntN(64, t.mem.readU64(addr)));
+}
+
+register('splice', async (_k, t, a) => {
+  const inp = readable(t, int(a[0]));
+  const out = writable(t, int(a[2]));
+  if (!(inp instanceof PipeFile) && !(out instanceof PipeFile)) throw new Errno(E.EINVAL);
+  const inPos = offsetArg(t, inp, a[1]);
+  const outPos = offsetArg(t, out, a[3]);
+  const len = Math.min(size(a[4]), 1 << 20);
+  if (len === 0) return 0;
+  const data = await inp.read(t, len, inPos);
+  const n = data.length ? await out.write(t, data, outPos) : 0;
+  if (inPos !== null) t.mem.writeU64(a[1], inPos + BigInt(data.length));
+  if (outPos !== null) t.mem.writeU64(a[3], outPos + BigInt(n));
+  return n;
+});
+
+register('tee', async (_k, t, a) => {
+  const inp = readable(t, int(a[0]));
+  const out = writable(t, int(a[1]));
+  if (!(inp instanceof PipeFile) || !(out instanceof PipeFile) || inp.pipe === out.pipe) throw new Errno(E.EINVAL);
+  const len = size(a[2]);
+  const data = inp.pipe.peek().subarray(0, len);
+  if (data.length === 0) return inp.pipe.writers === 0 ? 0 : (() => { throw new Errno(E.EAGAIN); })();
+  return out.write(t, data);
+});
