@@ -95,7 +95,7 @@ export class PipeFile extends File {
     while (done < data.length || data.length === 0) {
       if (p.readers === 0) {
         if (done > 0) return done;
-        task.kernel.sendSignal(task, 13 /* SIGPIPE */, true);
+        task.kernel.sendSignal(task, 13 /* SIGPIPE */, true, { code: 0, pid: task.pid, uid: task.cred.uid });
         throw new Errno(E.EPIPE);
       }
       const left = data.length - done;

@@ -17,6 +17,7 @@ import { SigHand, SIG, SIG_IGN, SIG_DFL, SA_NOCLDWAIT, SA_NOCLDSTOP, sigbit, hos
 import { Interrupted } from './sched.js';
 import { dispatchSyscall } from './syscalls/table.js';
 import { Tracer } from './trace.js';
+import { SigInfoQueue, childInfo, CLD, type SigInfo } from './siginfo.js';
 import { startChild } from './fork.js';
 
 export interface BootOptions {
@@ -42,6 +43,8 @@ export class Kernel implements PlatformHooks {
   readonly groups = new Map<number, ThreadGroup>();  // by guest pid
   private nextPid = 1;
   readonly bootTime = Date.now();
+  /** Who sent the signals the kernel has queued on the host, to fix their siginfo. */
+  readonly sigInfos = new SigInfoQueue();
   hostname = 'tuml';
   domainname = '(none)';
   consoleFgPgrp = 1;
@@ -151,6 +154,11 @@ export class Kernel implements PlatformHooks {
 
   signal(th: HostThread, sig: number): number {
     const task = th.task as Task | null;
+    if (task && this.tracer) {
+      const info = th.faultInfo();
+      this.tracer.note(task, `signal ${sig}${info ? ` code ${info.code} addr 0x${info.addr.toString(16)} rip 0x${info.rip.toString(16)}` : ''}`);
+    }
+    if (task) this.sigInfos.fixDelivery(task, th, sig);
     if (task && isStopSignal(sig)) return this.stopGroup(task, sig);
     return sig;
   }
@@ -181,11 +189,12 @@ export class Kernel implements PlatformHooks {
     }
     if (!parent) { this.release(g); return; }
     const act = parentSigHand(parent)?.actions[SIG.CHLD];
-    if (act && (act.handler === SIG_IGN || (act.flags & SA_NOCLDWAIT))) {
-      this.release(g);
-    } else if (g.exitSignal) {
-      this.sendSignalToGroup(parent, g.exitSignal);
+    // SIG_IGN or SA_NOCLDWAIT: no zombie; only SIG_IGN also means no signal.
+    const autoreap = !!act && (act.handler === SIG_IGN || (act.flags & SA_NOCLDWAIT) !== 0);
+    if (g.exitSignal && !(act && act.handler === SIG_IGN && g.exitSignal === SIG.CHLD)) {
+      this.sendSignalToGroup(parent, g.exitSignal, childInfo(g, g.exitCode));
     }
+    if (autoreap) this.release(g);
     parent.childWait.wake();
   }
 
@@ -229,7 +238,7 @@ export class Kernel implements PlatformHooks {
     const parent = g.parent;
     if (parent) {
       const pact = parentSigHand(parent)?.actions[SIG.CHLD];
-      if (!(pact && (pact.flags & SA_NOCLDSTOP))) this.sendSignalToGroup(parent, SIG.CHLD);
+      if (!(pact && (pact.flags & SA_NOCLDSTOP))) this.sendSignalToGroup(parent, SIG.CHLD, { code: CLD.STOPPED, pid: g.pid, uid: task.cred.uid, status: sig });
       parent.childWait.wake();
     }
     return 0;
@@ -242,22 +251,27 @@ export class Kernel implements PlatformHooks {
     g.contReport = true;
     for (const t of g.threads) t.host.releaseStop();
     const parent = g.parent;
-    if (parent) parent.childWait.wake();
+    if (parent) {
+      const pact = parentSigHand(parent)?.actions[SIG.CHLD];
+      if (!(pact && (pact.flags & SA_NOCLDSTOP))) this.sendSignalToGroup(parent, SIG.CHLD, { code: CLD.CONTINUED, pid: g.pid, uid: g.leader?.cred.uid ?? 0, status: SIG.CONT });
+      parent.childWait.wake();
+    }
   }
 
-  /** Sends sig to a thread (thread = true) or to its whole process. */
-  sendSignal(task: Task, sig: number, thread = false): void {
-    if (thread) this.deliver(task.group, task, sig);
-    else this.deliver(task.group, null, sig);
+  /** Sends sig to a thread (thread = true) or to its whole process; info says who sent it. */
+  sendSignal(task: Task, sig: number, thread = false, info?: SigInfo): void {
+    if (thread) this.deliver(task.group, task, sig, info);
+    else this.deliver(task.group, null, sig, info);
   }
 
-  sendSignalToGroup(g: ThreadGroup, sig: number): void { this.deliver(g, null, sig); }
+  sendSignalToGroup(g: ThreadGroup, sig: number, info?: SigInfo): void { this.deliver(g, null, sig, info); }
 
-  private deliver(g: ThreadGroup, thread: Task | null, sig: number): void {
+  private deliver(g: ThreadGroup, thread: Task | null, sig: number, info?: SigInfo): void {
     if (sig === 0 || g.exitState !== 'running') return;
     if (sig === SIG.CONT || sig === SIG.KILL) this.continueGroup(g);
     const target = thread ?? g.leader;
     if (!target) return;
+    if (info) this.sigInfos.queue(thread ?? g, sig, info);
     if (thread) this.platform.tgkill(g.hostPid, thread.host.tid, sig);
     else syscall(62, g.hostPid, sig);
     // A thread blocked in the kernel must leave its call to take the signal.

@@ -10,7 +10,7 @@
 import { scratch, spawnStubRaw, syscall } from '../host/libc.js';
 import { E } from '../host/errno.js';
 import {
-  getEventMsg, getRegs, ptrace, PTRACE, PTRACE_EVENT, PTRACE_O, Regs, setRegs, W, waitAny,
+  getEventMsg, getRegs, getSigInfo, setSigInfo, ptrace, PTRACE, PTRACE_EVENT, PTRACE_O, Regs, setRegs, W, waitAny,
 } from './ptrace.js';
 import { buildFilter } from './seccomp.js';
 import { GuestMemory } from './memory.js';
@@ -55,6 +55,7 @@ export class HostThread {
   /** Opaque slot for the kernel's task. */
   task: unknown = null;
   started = false;
+  private execed = false;
   /** Kept in its stop (job control) until releaseStop(). */
   holdStopped = false;
 
@@ -78,6 +79,19 @@ export class HostThread {
     r.set('orig_rax', -1n);
     r.set('rax', BigInt(value));
     this.resumeWith(r, PTRACE.CONT);
+  }
+
+  /** The siginfo of the signal being delivered (signal-delivery-stop), or null. */
+  sigInfo(): Buffer | null { return getSigInfo(this.tid); }
+
+  /** Replaces the siginfo the signal will be delivered with. */
+  setSigInfo(si: Buffer): void { setSigInfo(this.tid, si); }
+
+  /** For a thread in a signal-delivery-stop: the siginfo code, fault address and rip. */
+  faultInfo(): { code: number; addr: bigint; rip: bigint } | null {
+    const si = getSigInfo(this.tid);
+    if (!si) return null;
+    return { code: si.readInt32LE(8), addr: si.readBigUInt64LE(16), rip: getRegs(this.tid).get('rip') };
   }
 
   /** Sets the argument registers of a thread stopped outside a system call. */
@@ -107,9 +121,10 @@ export class HostThread {
     this.at = 'running';
     if (!after && !regs) { this.resume(PTRACE.CONT, this.takeSignal()); return; }
     const orig = this.regs;
+    this.execed = false;
     this.waitFor(PTRACE.SYSCALL, (regs2) => {
       let dirty = false;
-      if (regs) {
+      if (regs && !this.execed) {
         // A system call preserves every register but rax, rcx and r11: give
         // the guest back the arguments it passed (glibc's vfork keeps its
         // return address in rdi across the call).
@@ -129,7 +144,11 @@ export class HostThread {
       if (s.kind === 'syscall') { this.waiter = null; done(getRegs(this.tid)); return; }
       if (s.kind === 'exited') { this.waiter = null; return; }
       if (s.kind === 'signal') this.deferredSignals.push(s.sig);
-      if (s.kind === 'event') this.platform.handleEvent(this, s.event, s.msg);
+      if (s.kind === 'event') {
+        // After a successful execve the registers are the new program's.
+        if (s.event === PTRACE_EVENT.EXEC) this.execed = true;
+        else this.platform.handleEvent(this, s.event, s.msg);
+      }
       this.resume(req, 0);
     };
     this.resume(req, 0);

@@ -4,7 +4,7 @@ import { syscall, scratch } from '../host/libc.js';
 
 export const PTRACE = {
   PEEKDATA: 2, POKEDATA: 5, CONT: 7, KILL: 8, SINGLESTEP: 9, GETREGS: 12, SETREGS: 13,
-  SYSCALL: 24, SETOPTIONS: 0x4200, GETEVENTMSG: 0x4201, GETSIGINFO: 0x4202,
+  SYSCALL: 24, SETOPTIONS: 0x4200, GETEVENTMSG: 0x4201, GETSIGINFO: 0x4202, SETSIGINFO: 0x4203,
 } as const;
 
 export const PTRACE_O = {
@@ -69,6 +69,11 @@ export function getSigInfo(tid: number): Buffer | null {
   const r = ptrace(PTRACE.GETSIGINFO, tid, 0, scratch.addr + BigInt(SIGINFO_OFF));
   if (r < 0) return null;
   return Buffer.from(scratch.buf.subarray(SIGINFO_OFF, SIGINFO_OFF + 128));
+}
+
+export function setSigInfo(tid: number, si: Buffer): number {
+  si.copy(scratch.buf, SIGINFO_OFF, 0, 128);
+  return ptrace(PTRACE.SETSIGINFO, tid, 0, scratch.addr + BigInt(SIGINFO_OFF));
 }
 
 export function peekData(tid: number, addr: bigint): bigint {

@@ -24,10 +24,10 @@ export const PASSTHROUGH = [
   'mlock', 'munlock', 'mlockall', 'munlockall', 'mlock2',
   'pkey_mprotect', 'pkey_alloc', 'pkey_free',
   // signal masks, handlers' return, waiting for a signal
-  'rt_sigprocmask', 'rt_sigreturn', 'sigaltstack', 'pause', 'rt_sigsuspend', 'rt_sigtimedwait',
+  'rt_sigprocmask', 'rt_sigreturn', 'sigaltstack', 'pause', 'rt_sigsuspend',
   // time and sleeping
   'sched_yield', 'nanosleep', 'clock_nanosleep', 'clock_gettime', 'clock_getres', 'gettimeofday', 'time',
-  'getitimer', 'setitimer', 'alarm', 'times',
+  'times',
   // futexes on the process's own memory
   'futex', 'set_robust_list', 'futex_waitv', 'futex_wake', 'futex_wait', 'futex_requeue',
   // the thread's own state

@@ -110,7 +110,7 @@ export class ConsoleFile extends File {
       if (r === -E.EAGAIN) { sys.poll1(this.host, POLL.OUT, -1); continue; }
       if (r < 0) {
         if (done > 0) return done;
-        if (r === -E.EPIPE) task.kernel.sendSignal(task, 13, true);
+        if (r === -E.EPIPE) task.kernel.sendSignal(task, 13, true, { code: 0, pid: task.pid, uid: task.cred.uid });
         throw new Errno(-r);
       }
       done += r;

@@ -586,6 +586,24 @@ function setScheduler(k: Kernel, t: Task, pidArg: bigint, policyArg: number, par
   return 0;
 }
 
+const RR_TIMESLICE_NS = 100_000_000n;   // sched_rr_timeslice: 100ms
+
+/** The round-robin quantum: none for FIFO, the RR slice, or what the host's fair scheduler gives the thread. */
+register('sched_rr_get_interval', (k, t, a) => {
+  const pid = int(a[0]);
+  if (pid < 0) throw new Errno(E.EINVAL);
+  const p = findTask(k, t, pid);
+  const policy = policyOf(p);
+  const b = Buffer.alloc(16);
+  if (policy === SCHED.RR) b.writeBigInt64LE(RR_TIMESLICE_NS, 8);
+  else if (policy !== SCHED.FIFO) {
+    const { buf, addr } = hostBuf();
+    if (syscall(NR.sched_rr_get_interval, p.host.tid, addr) >= 0) buf.copy(b, 0, 0, 16);
+  }
+  t.mem.write(a[1], b);
+  return 0;
+});
+
 register('sched_setscheduler', (k, t, a) => {
   const policy = int(a[1]);
   if (policy < 0) throw new Errno(E.EINVAL);

@@ -9,6 +9,7 @@ import type { Kernel } from '../kernel.js';
 import { hostSignalMasks, ignoredByDefault, isStopSignal, SIG, SIG_DFL, SIG_IGN, sigbit } from '../signal.js';
 import type { Task, ThreadGroup } from '../task.js';
 import { NR } from './names.js';
+import { SI_USER, SI_TKILL as SI_TKILL_ } from '../siginfo.js';
 import { int, Native, register } from './table.js';
 
 const NSIG = 64;
@@ -76,7 +77,7 @@ function processOf(k: Kernel, pid: number): ThreadGroup | null {
 /** group_send_sig_info(): checks, then sends sig (0 only probes). */
 function sendToProcess(k: Kernel, t: Task, g: ThreadGroup, sig: number): void {
   checkKill(t, g, sig);
-  if (sig && !droppedByInit(k, g, sig)) k.sendSignalToGroup(g, sig);
+  if (sig && !droppedByInit(k, g, sig)) k.sendSignalToGroup(g, sig, { code: SI_USER, pid: t.pid, uid: t.cred.uid });
 }
 
 /** The result of group_send_sig_info() as an errno value (0 on success). */
@@ -155,7 +156,7 @@ function specificTarget(k: Kernel, t: Task, tgid: number, tid: number, sig: numb
 
 function tkill(k: Kernel, t: Task, tgid: number, tid: number, sig: number): number {
   const p = specificTarget(k, t, tgid, tid, sig);
-  if (p && sig && !droppedByInit(k, p.group, sig)) k.sendSignal(p, sig, true);
+  if (p && sig && !droppedByInit(k, p.group, sig)) k.sendSignal(p, sig, true, { code: SI_TKILL_, pid: t.pid, uid: t.cred.uid });
   return 0;
 }
 
@@ -260,3 +261,10 @@ register('rt_tgsigqueueinfo', (k, t, a) => {
   sendSignalInfo(k, p.group, p, sig, info);
   return 0;
 });
+
+// sigtimedwait and sigwaitinfo dequeue natively (the host holds the pending
+// signals); the siginfo of a signal the kernel sent is then made the guest's.
+register('rt_sigtimedwait', (k, t, a) => new Native(null, (ret) => {
+  const sig = Number(BigInt.asIntN(64, ret));
+  if (sig > 0) k.sigInfos.fixDequeued(t, sig, a[1]);
+}), 'never');

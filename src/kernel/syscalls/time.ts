@@ -1,4 +1,5 @@
-// Timers that signal (kernel/time/itimer.c, alarm, kernel/time/posix-timers.c).
+// Timers that signal (kernel/time/itimer.c, alarm, kernel/time/posix-timers.c),
+// and the calls that would set the clock (kernel/time/time.c).
 // They run in the kernel, not the host, so that their signal goes through the
 // kernel and interrupts a task blocked in a kernel call. ITIMER_REAL (alarm)
 // is per process and survives execve; POSIX timers are per process and die
@@ -27,6 +28,7 @@ const KERNEL_CLOCKS = new Set<number>([CLOCK.REALTIME, CLOCK.MONOTONIC, CLOCK.BO
 const NO_TIMER_CLOCKS = new Set<number>([CLOCK.MONOTONIC_RAW, CLOCK.REALTIME_COARSE, CLOCK.MONOTONIC_COARSE]);
 const ALARM_CLOCKS = new Set<number>([CLOCK.REALTIME_ALARM, CLOCK.BOOTTIME_ALARM]);
 const CLOCKFD = 3;   // a negative clock id whose low bits are 3 names a clock device by fd
+const CAP_SYS_TIME = 25;
 
 let region: HostRegion | null = null;
 function hostBuf(): HostRegion {
@@ -221,6 +223,48 @@ register('alarm', (k, t, a) => {
   if ((sec === 0n && ns) || ns >= NSEC / 2n) sec++;
   return sec;
 });
+
+// ---- setting the clock ----
+
+// The guest's clocks are the host's (clock_gettime runs natively and cannot be
+// offset), so they are not settable from inside: after Linux's argument
+// checks the guest is refused as if it lacked CAP_SYS_TIME.
+
+const isCpuClock = (clock: number) =>
+  clock === CLOCK.PROCESS_CPUTIME_ID || clock === CLOCK.THREAD_CPUTIME_ID || (clock < 0 && (clock & 7) !== CLOCKFD);
+
+register('clock_settime', (_k, t, a) => {
+  const clock = int(a[0]);
+  // Only CLOCK_REALTIME and the CPU clocks have a clock_set (the latter always refuse).
+  if (clock !== CLOCK.REALTIME && !isCpuClock(clock)) throw new Errno(E.EINVAL);
+  const b = t.mem.read(a[1], 16);
+  const sec = b.readBigInt64LE(0), nsec = b.readBigInt64LE(8);
+  if (clock === CLOCK.REALTIME && (sec < 0n || nsec < 0n || nsec >= NSEC)) throw new Errno(E.EINVAL);
+  throw new Errno(E.EPERM);
+});
+
+register('settimeofday', (_k, t, a) => {
+  if (a[0] !== 0n) {
+    const b = t.mem.read(a[0], 16);
+    const sec = b.readBigInt64LE(0), usec = b.readBigInt64LE(8);
+    if (usec < 0n || usec > 1_000_000n || sec < 0n) throw new Errno(E.EINVAL);
+  }
+  if (a[1] !== 0n) t.mem.read(a[1], 8);
+  // Neither time nor zone given: only the capability check remains, which root passes.
+  if (a[0] === 0n && a[1] === 0n && t.cred.capable(CAP_SYS_TIME)) return 0;
+  throw new Errno(E.EPERM);
+});
+
+const ADJ_OFFSET_SS_READ = 0xa001;
+
+/** adjtimex/clock_adjtime only read (modes 0) the host's clock discipline: that the host may answer. */
+function adjtime(t: Task, clock: number, tx: bigint): Native {
+  const modes = t.mem.readU32(tx);
+  if ((modes !== 0 && modes !== ADJ_OFFSET_SS_READ) || clock < 0) throw new Errno(E.EPERM);
+  return new Native(null);
+}
+register('adjtimex', (_k, t, a) => adjtime(t, CLOCK.REALTIME, a[0]));
+register('clock_adjtime', (_k, t, a) => adjtime(t, int(a[0]), a[1]));
 
 // ---- POSIX timers ----
 
