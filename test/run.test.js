@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, chmodSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { tuml, scratch, USERS } from './helpers.js';
 
@@ -17,9 +18,18 @@ for (const as of USERS) {
     assert.equal(r.status, 0);
   });
 
-  test(`death by signal is 128+N (${as})`, () => {
-    const r = tuml(['/bin/sh', '-c', 'kill -TERM $$'], { as });
-    assert.equal(r.status, 128 + 15);
+  test(`death by signal is 128+N; pid 1 ignores signals it has no handler for (${as})`, () => {
+    const d = scratch();
+    const src = join(d, 'segv.c');
+    writeFileSync(src, 'int main(void) { *(volatile int *)0 = 1; return 0; }\n');
+    execFileSync('gcc', ['-o', join(d, 'segv'), src]);
+    assert.equal(tuml([join(d, 'segv')], { as }).status, 128 + 11);
+    // As in Linux, init is immune to a signal without a handler...
+    let r = tuml(['/bin/sh', '-c', 'kill -TERM $$; echo alive'], { as });
+    assert.equal(r.stdout, 'alive\n');
+    // ...and any other process dies of it.
+    r = tuml(['/bin/sh', '-c', 'sh -c \'kill -TERM $$\'; echo "status $?"'], { as });
+    assert.equal(r.stdout, 'status 143\n');
   });
 
   test(`the first process is pid 1 and root (${as})`, () => {

@@ -1,6 +1,9 @@
 // The file descriptor table (include/linux/fdtable.h), shared by CLONE_FILES.
+// Every way an fd goes away is Linux's filp_close: it drops the POSIX locks
+// this table owns on the file's inode before putting the file.
 import { Errno, E } from '../host/errno.js';
 import type { File } from './file.js';
+import { releasePosixLocks } from './locks.js';
 
 export interface FdEntry { file: File; cloexec: boolean }
 
@@ -32,14 +35,20 @@ export class FdTable {
   installAt(fd: number, file: File, cloexec: boolean): void {
     const old = this.fds.get(fd);
     this.fds.set(fd, { file, cloexec });
-    old?.file.put();
+    if (old) this.drop(old.file);
   }
 
   close(fd: number): void {
     const e = this.fds.get(fd);
     if (!e) throw new Errno(E.EBADF);
     this.fds.delete(fd);
-    e.file.put();
+    this.drop(e.file);
+  }
+
+  /** filp_close: the file leaves this table. */
+  private drop(file: File): void {
+    releasePosixLocks(this, file);
+    file.put();
   }
 
   /** A copy for fork (each file gains a reference). */
@@ -50,11 +59,12 @@ export class FdTable {
   }
 
   closeOnExec(): void {
-    for (const [fd, e] of [...this.fds]) if (e.cloexec) { this.fds.delete(fd); e.file.put(); }
+    for (const [fd, e] of [...this.fds]) if (e.cloexec) { this.fds.delete(fd); this.drop(e.file); }
   }
 
   closeAll(): void {
-    for (const e of this.fds.values()) e.file.put();
+    const all = [...this.fds.values()];
     this.fds.clear();
+    for (const e of all) this.drop(e.file);
   }
 }

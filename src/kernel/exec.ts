@@ -7,6 +7,8 @@ import { HostInode } from '../fs/hostfs/inode.js';
 import { O, S_IFMT, S_IFREG } from '../fs/file.js';
 import type { Location } from '../fs/namei.js';
 import { Native } from './syscalls/table.js';
+import { execInfo } from './syscalls/info.js';
+import { execTimers } from './syscalls/time.js';
 import { NR } from './syscalls/names.js';
 import type { Kernel } from './kernel.js';
 import type { Task } from './task.js';
@@ -117,5 +119,8 @@ function execCommitted(t: Task, prog: Program, envp: string[]): void {
   g.exe = prog.loc.path;
   g.cmdline = prog.argv;
   g.environ = envp;
+  g.didExec = true;
+  execInfo(t, false);
+  execTimers(g);
   g.vforkDone?.();
 }

@@ -8,6 +8,7 @@ import { Errno, E } from '../host/errno.js';
 import type { HostThread } from '../platform/ptrace-platform.js';
 import { NR } from './syscalls/names.js';
 import { Native } from './syscalls/table.js';
+import { forkInfo } from './syscalls/info.js';
 import type { Kernel } from './kernel.js';
 import { FsStruct, Task, ThreadGroup } from './task.js';
 
@@ -49,6 +50,12 @@ export function doClone(k: Kernel, parent: Task, req: CloneRequest, regs: Native
     onChild(host: HostThread) {
       parent.pendingClone = null;
       child = makeChild(k, parent, host, req);
+      // The host wrote its tid there before this fork event, and the child
+      // has not run yet: a thread that exits at once clears the word
+      // (CLONE_CHILD_CLEARTID) only after this.
+      if (f & CLONE.PARENT_SETTID) {
+        try { parent.mem.writeI32(req.parentTid, child.tid); } catch { /* as Linux: ignored */ }
+      }
     },
   };
   return new Native(regs, (ret) => {
@@ -56,9 +63,6 @@ export function doClone(k: Kernel, parent: Task, req: CloneRequest, regs: Native
     const r = BigInt.asIntN(64, ret);
     if (r < 0n) return r;
     if (!child) return -E.EAGAIN;
-    if (f & CLONE.PARENT_SETTID) {
-      try { parent.mem.writeI32(req.parentTid, child.tid); } catch { /* as Linux: ignored */ }
-    }
     return child.tid;
   });
 }
@@ -104,6 +108,7 @@ function makeChild(k: Kernel, parent: Task, host: HostThread, req: CloneRequest)
   k.tasks.set(tid, task);
   task.pendingChildSettid = (f & CLONE.CHILD_SETTID) ? req.childTid : 0n;
   task.pendingChildArgs = parent.host.regs.args();
+  forkInfo(parent, task);
   return task;
 }
 

@@ -19,6 +19,7 @@ import { dispatchSyscall } from './syscalls/table.js';
 import { Tracer } from './trace.js';
 import { SigInfoQueue, childInfo, CLD, type SigInfo } from './siginfo.js';
 import { startChild } from './fork.js';
+import { applyHostRlimits } from './syscalls/info.js';
 
 export interface BootOptions {
   /** Guest path of the program to run as pid 1, and its argv/envp. */
@@ -100,6 +101,7 @@ export class Kernel implements PlatformHooks {
     this.groups.set(pid, group);
     this.tasks.set(pid, task);
     this.initGroup = group;
+    applyHostRlimits(group);
     this.platform.start(th);
   }
 
@@ -191,10 +193,10 @@ export class Kernel implements PlatformHooks {
     const act = parentSigHand(parent)?.actions[SIG.CHLD];
     // SIG_IGN or SA_NOCLDWAIT: no zombie; only SIG_IGN also means no signal.
     const autoreap = !!act && (act.handler === SIG_IGN || (act.flags & SA_NOCLDWAIT) !== 0);
+    if (autoreap) this.release(g);
     if (g.exitSignal && !(act && act.handler === SIG_IGN && g.exitSignal === SIG.CHLD)) {
       this.sendSignalToGroup(parent, g.exitSignal, childInfo(g, g.exitCode));
     }
-    if (autoreap) this.release(g);
     parent.childWait.wake();
   }
 
@@ -228,20 +230,28 @@ export class Kernel implements PlatformHooks {
   private stopGroup(task: Task, sig: number): number {
     const act = task.sighand.actions[sig];
     if (act.handler !== SIG_DFL) return sig;
-    const g = task.group;
     task.host.holdStopped = true;
-    if (g.stopped) return 0;
+    this.markStopped(task.group, sig);
+    return 0;
+  }
+
+  /**
+   * The process stops (do_signal_stop): the parent is told at once, even if
+   * some threads are asleep in the kernel; each thread is held in its ptrace
+   * stop when the host delivers it the stop signal.
+   */
+  private markStopped(g: ThreadGroup, sig: number): void {
+    if (g.stopped) return;
     g.stopped = true;
     g.stopReport = sig;
-    // Stop every thread: the platform keeps them in their ptrace stop.
-    for (const t of g.threads) if (t !== task) this.platform.tgkill(g.hostPid, t.host.tid, SIG.STOP);
+    g.contReport = false;
+    for (const t of g.threads) if (!t.host.holdStopped) this.platform.tgkill(g.hostPid, t.host.tid, SIG.STOP);
     const parent = g.parent;
     if (parent) {
       const pact = parentSigHand(parent)?.actions[SIG.CHLD];
-      if (!(pact && (pact.flags & SA_NOCLDSTOP))) this.sendSignalToGroup(parent, SIG.CHLD, { code: CLD.STOPPED, pid: g.pid, uid: task.cred.uid, status: sig });
+      if (!(pact && (pact.flags & SA_NOCLDSTOP))) this.sendSignalToGroup(parent, SIG.CHLD, { code: CLD.STOPPED, pid: g.pid, uid: g.leader?.cred.uid ?? 0, status: sig });
       parent.childWait.wake();
     }
-    return 0;
   }
 
   private continueGroup(g: ThreadGroup): void {
@@ -274,6 +284,8 @@ export class Kernel implements PlatformHooks {
     if (info) this.sigInfos.queue(thread ?? g, sig, info);
     if (thread) this.platform.tgkill(g.hostPid, thread.host.tid, sig);
     else syscall(62, g.hostPid, sig);
+    const tact = target.sighand.actions[sig];
+    if (isStopSignal(sig) && tact.handler === SIG_DFL) this.markStopped(g, sig);
     // A thread blocked in the kernel must leave its call to take the signal.
     const act = target.sighand.actions[sig];
     const ignored = act.handler === SIG_IGN || (act.handler === SIG_DFL && (ignoredByDefault(sig) || isStopSignal(sig)));

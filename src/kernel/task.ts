@@ -47,6 +47,8 @@ export class ThreadGroup {
   /** The signal sent to the parent when this process exits. */
   exitSignal = 17;
   startTime = Date.now();
+  /** Has called execve (setpgid on it by the parent is then EACCES). */
+  didExec = false;
   /** Set while a vfork child borrows this process's memory. */
   vforkDone: (() => void) | null = null;
 

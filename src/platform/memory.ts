@@ -80,7 +80,12 @@ export class GuestMemory {
     for (let i = 0; i < maxCount; i++) {
       const p = this.read(addr + BigInt(i * 8), 8).readBigUInt64LE(0);
       if (p === 0n) return out;
-      out.push(this.readCString(p, 128 * 1024));
+      try {
+        out.push(this.readCString(p, 128 * 1024));
+      } catch (e) {
+        // One argument longer than MAX_ARG_STRLEN: execve says E2BIG.
+        throw e instanceof Errno && e.errno === E.ENAMETOOLONG ? new Errno(E.E2BIG) : e;
+      }
     }
     throw new Errno(E.E2BIG);
   }

@@ -67,7 +67,8 @@ export class HostThread {
 
   constructor(readonly platform: PtracePlatform, public tid: number, public tgid: number) {}
 
-  get mem(): GuestMemory { return this.platform.memory(this.tgid); }
+  // By the thread's own tid: the leader may be gone (pthread_exit) while the others run.
+  get mem(): GuestMemory { return this.platform.memory(this.tid); }
 
   /** Arguments of the trapped system call. */
   nr(): number { return Number(BigInt.asIntN(64, this.regs.get('orig_rax'))); }

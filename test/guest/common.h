@@ -247,6 +247,8 @@ static inline const char *make_tmpdir(void)
 	CHECK(chmod(tuml_tmpdir, 0755) == 0);
 	tuml_tmpdir_owner = getpid();
 	atexit(tuml_tmpdir_cleanup);
+	/* Tells the test harness which dir to remove if we crash or time out. */
+	fprintf(stderr, "tuml-guest-tmpdir: %s\n", tuml_tmpdir);
 	return tuml_tmpdir;
 }
 

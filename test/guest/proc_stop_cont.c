@@ -5,8 +5,14 @@ int main(void)
 {
 	int ready[2];
 	CHECK(pipe(ready) == 0);
+	/* The child gets its own process group: SIGTSTP (unlike SIGSTOP) is
+	 * discarded for members of an orphaned process group, and whether the
+	 * group we inherited is orphaned depends on who started us. A group whose
+	 * only member has its parent (us) in another group of the same session
+	 * is never orphaned. */
 	pid_t p = xfork();
 	if (p == 0) {
+		setpgid(0, 0);
 		close(ready[0]);
 		char c = 'r';
 		write(ready[1], &c, 1);
@@ -14,6 +20,7 @@ int main(void)
 			pause();
 	}
 	close(ready[1]);
+	setpgid(p, p);
 	char c;
 	CHECK(read(ready[0], &c, 1) == 1);
 

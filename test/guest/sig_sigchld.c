@@ -28,8 +28,8 @@ static const char *cname(int c)
 
 static void wait_for_count(int n)
 {
-	for (int i = 0; i < 2000 && chld_count < n; i++)
-		msleep(1);
+	for (int i = 0; i < 5000 && chld_count < n; i++)
+		msleep(2);
 }
 
 int main(void)

@@ -88,10 +88,10 @@ int main(void)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	printf("signals received after unblocking: %d\n", got);
 
+	sigprocmask(SIG_BLOCK, &m, NULL); /* before fork: the SIGCHLD must stay pending */
 	p = xfork();
 	if (p == 0)
 		_exit(9);
-	sigprocmask(SIG_BLOCK, &m, NULL);
 	siginfo_t wi;
 	memset(&wi, 0, sizeof wi);
 	sigset_t only_chld;

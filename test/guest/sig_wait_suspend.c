@@ -69,9 +69,12 @@ int main(void)
 	sigemptyset(&alrm);
 	sigaddset(&alrm, SIGALRM);
 	sigprocmask(SIG_UNBLOCK, &alrm, NULL);
-	setitimer(ITIMER_REAL, &it, NULL);
+	struct itimerval periodic = { { 0, 20000 }, { 0, 20000 } }, off = { { 0, 0 }, { 0, 0 } };
+	setitimer(ITIMER_REAL, &periodic, NULL); /* a tick landing before the wait can't hang us */
 	r = sigwaitinfo(&w1, &si);
-	printf("sigwaitinfo interrupted by SIGALRM handler: %d %s got=%s\n", r, errname(errno), got ? sigabbrev_np(got) : "none");
+	int e = errno;
+	setitimer(ITIMER_REAL, &off, NULL);
+	printf("sigwaitinfo interrupted by SIGALRM handler: %d %s got=%s\n", r, errname(e), got ? sigabbrev_np(got) : "none");
 
 	/* Signal sent by a child while we wait. */
 	pid_t parent = getpid();

@@ -26,7 +26,23 @@ static void *waiter(void *arg)
 	return NULL;
 }
 
-static int count_tasks(void)
+/* A joined thread can linger in /proc/self/task for a moment after
+ * pthread_join returns (the tid is cleared before the task is released), so
+ * wait (bounded) for the expected count. */
+static int count_tasks_now(void);
+static int count_tasks(int expect)
+{
+	int n = -1;
+	for (int i = 0; i < 2500; i++) {
+		n = count_tasks_now();
+		if (n == expect)
+			break;
+		msleep(2);
+	}
+	return n;
+}
+
+static int count_tasks_now(void)
 {
 	DIR *d = opendir("/proc/self/task");
 	if (!d)
@@ -73,12 +89,12 @@ int main(void)
 	for (int i = 0; i < 3; i++)
 		pthread_create(&w[i], NULL, waiter, NULL);
 	pthread_barrier_wait(&bar);
-	printf("tasks in /proc/self/task with 3 extra threads: %d\n", count_tasks());
+	printf("tasks in /proc/self/task with 3 extra threads: %d\n", count_tasks(4));
 	pthread_barrier_wait(&bar);
 	for (int i = 0; i < 3; i++)
 		pthread_join(w[i], NULL);
 	/* a joined thread's task is gone */
-	printf("tasks after join: %d\n", count_tasks());
+	printf("tasks after join: %d\n", count_tasks(1));
 
 	TRYP("join self", pthread_join(pthread_self(), NULL));
 	pthread_t d;
@@ -86,8 +102,8 @@ int main(void)
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	TRYP("create detached", pthread_create(&d, &attr, detached, NULL));
-	for (int i = 0; i < 200 && !detached_done; i++)
-		msleep(1);
+	for (int i = 0; i < 5000 && !detached_done; i++)
+		msleep(2);
 	printf("detached thread ran: %s\n", yesno(detached_done));
 
 	/* Small custom stack and guard size. */

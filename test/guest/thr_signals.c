@@ -66,8 +66,8 @@ int main(void)
 	pthread_barrier_wait(&bar);
 	TRYP("pthread_kill(worker, SIGUSR1)", pthread_kill(t, SIGUSR1));
 	/* the handler runs in the worker: wait for it */
-	for (int i = 0; i < 2000 && !handled_sig; i++)
-		msleep(1);
+	for (int i = 0; i < 5000 && !handled_sig; i++)
+		msleep(2);
 	printf("handled by worker thread: %s\n", yesno(handled_in == worker_tid && handled_in != main_tid));
 	pthread_barrier_wait(&bar);
 	pthread_join(t, NULL);

@@ -213,6 +213,11 @@ function doPrlimit(caller: Task, target: Task, resource: number, next: Rlim | nu
 /** Limits the host enforces on what the guest runs natively: CPU time and its own memory. */
 const HOST_ENFORCED = new Set<number>([RLIMIT.CPU, RLIMIT.DATA, RLIMIT.STACK, RLIMIT.AS, RLIMIT.MEMLOCK, RLIMIT.RTTIME]);
 
+/** For a new machine's first process: the host enforces the guest's limits from the start. */
+export function applyHostRlimits(g: ThreadGroup): void {
+  for (const r of HOST_ENFORCED) mirrorRlimit(g, r, { cur: g.rlimits.cur[r], max: g.rlimits.max[r] });
+}
+
 function mirrorRlimit(g: ThreadGroup, resource: number, r: Rlim): void {
   if (!HOST_ENFORCED.has(resource)) return;
   const { buf, addr } = hostBuf();

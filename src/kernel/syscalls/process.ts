@@ -58,6 +58,8 @@ function findChild(t: Task, which: { type: 'pid' | 'pgid' | 'all'; id: number },
   let any = false;
   for (const g of t.group.children) {
     if (!selects(t, g, which)) continue;
+    // A "clone" child (exit signal other than SIGCHLD) is waited for only with __WCLONE or __WALL.
+    if (!(options & __WALL) && ((options & __WCLONE) !== 0) !== (g.exitSignal !== 17)) continue;
     any = true;
     if (g.exitState === 'zombie' && (options & WEXITED)) {
       if (reap) t.kernel.release(g);
@@ -81,7 +83,15 @@ async function waitLoop(t: Task, which: { type: 'pid' | 'pgid' | 'all'; id: numb
   for (;;) {
     const r = findChild(t, which, options, !(options & WNOWAIT));
     if (r || (options & WNOHANG)) return r;
-    await sleepOn(t, [t.group.childWait]);
+    try {
+      await sleepOn(t, [t.group.childWait]);
+    } catch (e) {
+      // As do_wait(): the children are looked at again before the signal is
+      // taken (an auto-reaped child makes it ECHILD, not EINTR).
+      const again = findChild(t, which, options, !(options & WNOWAIT));
+      if (again) return again;
+      throw e;
+    }
   }
 }
 
@@ -148,6 +158,7 @@ register('setpgid', (k, t, a) => {
   if (pgid < 0) throw new Errno(E.EINVAL);
   const g = groupByPid(k, pid);
   if (g !== t.group && g.parent !== t.group) throw new Errno(E.ESRCH);
+  if (g !== t.group && g.didExec) throw new Errno(E.EACCES);
   if (g.sid === g.pid) throw new Errno(E.EPERM);
   if (g.sid !== t.group.sid) throw new Errno(E.EPERM);
   if (pgid === 0) pgid = g.pid;

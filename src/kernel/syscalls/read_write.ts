@@ -5,6 +5,7 @@ import { Errno, E } from '../../host/errno.js';
 import { File, O } from '../../fs/file.js';
 import { makePipe, PipeFile } from '../../fs/pipe.js';
 import { HostFile } from '../../fs/hostfs/file.js';
+import { fcntlGetlk, fcntlSetlk, sysFlock } from '../../fs/locks.js';
 import type { Task } from '../task.js';
 import { int, long, register, size, uint } from './table.js';
 
@@ -190,14 +191,13 @@ register('fcntl', (_k, t, a) => {
       if (f instanceof HostFile) f.setHostFlags(f.flags);
       return 0;
     }
-    case F.GETLK: case F.OFD_GETLK: {
-      // Record locks are not kept yet (issue 4): every lock is granted, so none conflicts.
-      const fl = t.mem.read(a[2], 32);
-      fl.writeInt16LE(2, 0);   // F_UNLCK
-      t.mem.write(a[2], fl);
-      return 0;
-    }
-    case F.SETLK: case F.SETLKW: case F.OFD_SETLK: case F.OFD_SETLKW: return 0;
+    // Record locks (fs/locks.ts); an O_PATH fd allows none of them.
+    case F.GETLK: case F.OFD_GETLK:
+      if (f.flags & O.PATH) throw new Errno(E.EBADF);
+      return fcntlGetlk(t, f, cmd === F.OFD_GETLK, a[2]);
+    case F.SETLK: case F.SETLKW: case F.OFD_SETLK: case F.OFD_SETLKW:
+      if (f.flags & O.PATH) throw new Errno(E.EBADF);
+      return fcntlSetlk(t, fd, f, cmd === F.OFD_SETLK || cmd === F.OFD_SETLKW, cmd === F.SETLKW || cmd === F.OFD_SETLKW, a[2]);
     case F.SETOWN: owners.set(f, { type: int(a[2]) < 0 ? 2 : 1, pid: Math.abs(int(a[2])) }); return 0;
     case F.GETOWN: { const o = owners.get(f); return o ? (o.type === 2 ? -o.pid : o.pid) : 0; }
     case F.SETOWN_EX: {
@@ -293,7 +293,7 @@ register('fadvise64', (_k, t, a) => {
   if (int(a[3]) < 0 || int(a[3]) > 5) throw new Errno(E.EINVAL);
   return 0;
 });
-register('flock', (_k, t, a) => { t.files.get(int(a[0])); return 0; });
+register('flock', (_k, t, a) => sysFlock(t, int(a[0]), uint(a[1])));
 register('sync', () => 0);
 register('syncfs', (_k, t, a) => { t.files.get(int(a[0])); return 0; });
 

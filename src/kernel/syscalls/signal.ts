@@ -7,14 +7,13 @@ import { allocRegion, syscall, type HostRegion } from '../../host/libc.js';
 import { CAP } from '../cred.js';
 import type { Kernel } from '../kernel.js';
 import { hostSignalMasks, ignoredByDefault, isStopSignal, SIG, SIG_DFL, SIG_IGN, sigbit } from '../signal.js';
+import { SI_TKILL, SI_USER } from '../siginfo.js';
 import type { Task, ThreadGroup } from '../task.js';
 import { NR } from './names.js';
-import { SI_USER, SI_TKILL as SI_TKILL_ } from '../siginfo.js';
 import { int, Native, register } from './table.js';
 
 const NSIG = 64;
 const SIGINFO_SIZE = 128;
-const SI_TKILL = -6;
 const INT_MIN = -0x80000000;
 
 // ---- dispositions ----
@@ -156,7 +155,7 @@ function specificTarget(k: Kernel, t: Task, tgid: number, tid: number, sig: numb
 
 function tkill(k: Kernel, t: Task, tgid: number, tid: number, sig: number): number {
   const p = specificTarget(k, t, tgid, tid, sig);
-  if (p && sig && !droppedByInit(k, p.group, sig)) k.sendSignal(p, sig, true, { code: SI_TKILL_, pid: t.pid, uid: t.cred.uid });
+  if (p && sig && !droppedByInit(k, p.group, sig)) k.sendSignal(p, sig, true, { code: SI_TKILL, pid: t.pid, uid: t.cred.uid });
   return 0;
 }
 

@@ -9,6 +9,7 @@ import { Errno, E } from '../../host/errno.js';
 import { allocRegion, syscall, type HostRegion } from '../../host/libc.js';
 import type { Kernel } from '../kernel.js';
 import { hostSignalMasks, SIG, sigbit } from '../signal.js';
+import { SI_TIMER } from '../siginfo.js';
 import type { Task, ThreadGroup } from '../task.js';
 import { NR } from './names.js';
 import { sendSignalInfo } from './signal.js';
@@ -269,7 +270,6 @@ register('clock_adjtime', (_k, t, a) => adjtime(t, int(a[0]), a[1]));
 // ---- POSIX timers ----
 
 const SIGEV = { SIGNAL: 0, NONE: 1, THREAD: 2, THREAD_ID: 4 } as const;
-const SI_TIMER = -2;
 const TIMER_ABSTIME = 1;
 const INT_MAX = 0x7fffffff;
 
