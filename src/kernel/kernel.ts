@@ -19,6 +19,9 @@ import { dispatchSyscall } from './syscalls/table.js';
 import { Tracer } from './trace.js';
 import { SigInfoQueue, childInfo, CLD, type SigInfo } from './siginfo.js';
 import { startChild } from './fork.js';
+import { Rusage } from './rusage.js';
+import { notifyPidfds } from './pidfd.js';
+import { signalSent } from '../fs/signalfd.js';
 import { applyHostRlimits } from './syscalls/info.js';
 
 export interface BootOptions {
@@ -148,9 +151,11 @@ export class Kernel implements PlatformHooks {
     task.pendingExec = null;
   }
 
-  exited(th: HostThread, status: number): void {
+  exited(th: HostThread, status: number, rusage?: Buffer): void {
     const task = th.task as Task | null;
     if (!task) return;
+    // Each reap reports the whole process so far: the last is its total.
+    if (rusage) task.group.selfUsage = Rusage.decode(rusage);
     this.taskExit(task, status);
   }
 
@@ -182,6 +187,7 @@ export class Kernel implements PlatformHooks {
     if (task.tid !== g.pid && g.exitCode === 0) g.exitCode = status;
     task.files.closeAll();
     g.exitState = 'zombie';
+    notifyPidfds(g);
     g.vforkDone?.();
     this.reparentChildren(g);
     const parent = g.parent;
@@ -230,8 +236,10 @@ export class Kernel implements PlatformHooks {
   private stopGroup(task: Task, sig: number): number {
     const act = task.sighand.actions[sig];
     if (act.handler !== SIG_DFL) return sig;
-    task.host.holdStopped = true;
-    this.markStopped(task.group, sig);
+    // The kernel marked the process stopped when it sent the signal; if it is
+    // not stopped now, a SIGCONT came since and cancels this stop (as Linux's
+    // JOBCTL_STOP_DEQUEUED is cleared by SIGCONT).
+    if (task.group.stopped) task.host.holdStopped = true;
     return 0;
   }
 
@@ -284,6 +292,7 @@ export class Kernel implements PlatformHooks {
     if (info) this.sigInfos.queue(thread ?? g, sig, info);
     if (thread) this.platform.tgkill(g.hostPid, thread.host.tid, sig);
     else syscall(62, g.hostPid, sig);
+    signalSent();   // signalfd readers and pollers re-check
     const tact = target.sighand.actions[sig];
     if (isStopSignal(sig) && tact.handler === SIG_DFL) this.markStopped(g, sig);
     // A thread blocked in the kernel must leave its call to take the signal.
@@ -293,8 +302,8 @@ export class Kernel implements PlatformHooks {
     const candidates = thread ? [thread] : [...g.threads];
     for (const t of candidates) {
       if (!t.interrupt) continue;
-      const masks = hostSignalMasks(t.host.tid);
-      if (masks && (masks.blocked & sigbit(sig)) && sig !== SIG.KILL) continue;
+      const blocked = t.tempMask ?? hostSignalMasks(t.host.tid)?.blocked ?? 0n;
+      if ((blocked & sigbit(sig)) && sig !== SIG.KILL) continue;
       t.interrupt(sig);
       return;
     }

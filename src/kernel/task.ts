@@ -8,6 +8,7 @@ import type { Location } from '../fs/namei.js';
 import { WaitQueue } from './wait.js';
 import { SigHand } from './signal.js';
 import { Rlimits } from './rlimit.js';
+import { Rusage } from './rusage.js';
 import type { Kernel } from './kernel.js';
 
 /** A clone the kernel let the host perform: told of the new host thread. */
@@ -51,6 +52,10 @@ export class ThreadGroup {
   didExec = false;
   /** Set while a vfork child borrows this process's memory. */
   vforkDone: (() => void) | null = null;
+  /** What the process itself used, as the host measured it when its last thread died. */
+  selfUsage: Rusage | null = null;
+  /** signal->cutime, cstime, ...: the usage of the children it reaped, and of theirs. */
+  readonly childUsage = new Rusage();
 
   constructor(public pid: number, public hostPid: number) {
     this.pgid = pid;
@@ -70,6 +75,8 @@ export class Task {
   sighand: SigHand;
   /** The blocked system call's way out when a signal must interrupt it. */
   interrupt: ((sig: number) => void) | null = null;
+  /** The signal mask of a ppoll/pselect6/epoll_pwait in progress (it replaces the thread's). */
+  tempMask: bigint | null = null;
   /** set_tid_address / CLONE_CHILD_CLEARTID pointer. */
   clearChildTid = 0n;
   comm = '';

@@ -38,8 +38,11 @@ export interface PlatformHooks {
    * it now has the leader's tid and `replaced` is the leader, which is gone.
    */
   exec(th: HostThread, replaced: HostThread | null): void;
-  /** The host thread is gone; `status` is its host wait status. */
-  exited(th: HostThread, status: number): void;
+  /**
+   * The host thread is gone; `status` is its host wait status, `rusage` the
+   * struct rusage the host reported with it (its whole process's usage so far).
+   */
+  exited(th: HostThread, status: number, rusage?: Buffer): void;
   /** A signal is about to be delivered to `th`; return the signal to deliver (0 to drop it). */
   signal(th: HostThread, sig: number): number;
 }
@@ -295,11 +298,11 @@ export class PtracePlatform {
     for (;;) {
       const w = waitAny();
       if (!w) return;
-      try { this.dispatch(w.tid, w.status); } catch (e) { console.error('tuml: platform error', e); }
+      try { this.dispatch(w.tid, w.status, w.rusage); } catch (e) { console.error('tuml: platform error', e); }
     }
   }
 
-  private dispatch(tid: number, status: number): void {
+  private dispatch(tid: number, status: number, rusage?: Buffer): void {
     const th = this.threads.get(tid);
     if (!th) {
       // A new thread's first stop may come before its parent's fork event.
@@ -309,7 +312,7 @@ export class PtracePlatform {
     if (!W.stopped(status)) {
       this.threads.delete(tid);
       th.onStop({ kind: 'exited', status });
-      this.hooks.exited(th, status);
+      this.hooks.exited(th, status, rusage);
       return;
     }
     const sig = W.stopSig(status);

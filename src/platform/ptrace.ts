@@ -21,6 +21,7 @@ const SYS_wait4 = 61;
 const REGS_OFF = 4096;        // struct user_regs_struct, 216 bytes
 const WORD_OFF = 4096 + 512;  // one word for GETEVENTMSG / status
 const SIGINFO_OFF = 4096 + 1024;
+const RUSAGE_OFF = 4096 + 1536;  // struct rusage, 144 bytes
 
 /** struct user_regs_struct offsets (arch/x86/include/asm/user_64.h). */
 export const REG = {
@@ -87,15 +88,20 @@ export function pokeData(tid: number, addr: bigint, word: bigint): number {
   return ptrace(PTRACE.POKEDATA, tid, addr, BigInt.asUintN(64, word));
 }
 
-export interface WaitResult { tid: number; status: number }
+/** rusage: for a thread that is gone (not a stop), what the host says its process used (struct rusage). */
+export interface WaitResult { tid: number; status: number; rusage?: Buffer }
 
 const WNOHANG = 1, __WALL = 0x40000000;
 
-/** waitpid(pid, WNOHANG|__WALL): null when nothing is ready. */
+/** wait4(pid, WNOHANG|__WALL): null when nothing is ready. */
 export function waitAny(pid = -1): WaitResult | null {
-  const r = syscall(SYS_wait4, pid, scratch.addr + BigInt(WORD_OFF), WNOHANG | __WALL, 0);
+  const r = syscall(SYS_wait4, pid, scratch.addr + BigInt(WORD_OFF), WNOHANG | __WALL, scratch.addr + BigInt(RUSAGE_OFF));
   if (r <= 0) return null;
-  return { tid: r, status: scratch.buf.readInt32LE(WORD_OFF) };
+  const status = scratch.buf.readInt32LE(WORD_OFF);
+  // Guests are tuml's host children, not each other's: the kernel keeps
+  // their children's usage itself and needs each dead process's own.
+  const rusage = W.stopped(status) ? undefined : Buffer.from(scratch.buf.subarray(RUSAGE_OFF, RUSAGE_OFF + 144));
+  return { tid: r, status, rusage };
 }
 
 export const W = {

@@ -118,6 +118,10 @@ export class ConsoleFile extends File {
     return done;
   }
 
+  override fsync(): void {
+    if (!this.regular) throw new Errno(E.EINVAL);
+  }
+
   override llseek(off: bigint, whence: number): bigint {
     if (!this.regular) throw new Errno(E.ESPIPE);
     const r = syscall(sys.NR.lseek, this.host, off, whence);

@@ -1,10 +1,11 @@
 // An open hostfs file: a host fd held by the kernel. The host fd's offset is
 // the file position, so descriptions shared across fork share it, as in Linux.
-import { Errno } from '../../host/errno.js';
+import { Errno, E } from '../../host/errno.js';
 import { syscallBig, syscall } from '../../host/libc.js';
 import * as sys from '../../host/sys.js';
 import type { Task } from '../../kernel/task.js';
-import { decodeStat, File, O, type Stat } from '../file.js';
+import { decodeStat, File, O, S_IFMT, S_IFREG, type Stat } from '../file.js';
+import { writeLimit } from '../fsize.js';
 import { hostToGuest } from './inode.js';
 
 function ok(r: number): number {
@@ -28,7 +29,10 @@ export class HostFile extends File {
     return Buffer.from(r);
   }
 
-  override write(_task: Task, data: Buffer, pos: bigint | null): number {
+  override write(task: Task, data: Buffer, pos: bigint | null): number {
+    // RLIMIT_FSIZE binds the guest, not the kernel's own host fd.
+    const len = writeLimit(task, data.length, () => this.writePos(pos));
+    if (len < data.length) data = data.subarray(0, len);
     let done = 0;
     while (done < data.length) {
       const r = sys.write(this.fd, data.subarray(done), pos === null ? null : pos + BigInt(done));
@@ -37,6 +41,14 @@ export class HostFile extends File {
       if (r === 0) break;
     }
     return done;
+  }
+
+  /** Where a write would start (an O_APPEND write at the end, as pwrite too on Linux); null if not a regular file. */
+  private writePos(pos: bigint | null): bigint | null {
+    const st = this.stat();
+    if ((st.mode & S_IFMT) !== S_IFREG) return null;
+    if (this.flags & O.APPEND) return st.size;
+    return pos ?? this.llseek(0n, 1 /* SEEK_CUR */);
   }
 
   override llseek(off: bigint, whence: number): bigint {
@@ -74,4 +86,13 @@ export class HostFile extends File {
   setHostFlags(flags: number): void {
     syscall(sys.NR.fcntl, this.fd, 4 /* F_SETFL */, flags & O.APPEND);
   }
+}
+
+/** An open directory whose host directory is gone (see HostInode.open). */
+export class DeadDirFile extends File {
+  constructor(flags: number, readonly name: string) { super(flags); }
+  describe(): string { return `${this.location?.path ?? this.name} (deleted)`; }
+  override getdents(): Buffer { throw new Errno(E.ENOENT); }
+  override stat(): Stat { throw new Errno(E.ENOENT); }
+  override llseek(): bigint { return 0n; }
 }

@@ -12,7 +12,7 @@ import { Inode, type SetAttr, type SuperBlock } from '../inode.js';
 import { joinPath } from '../namei.js';
 import { openDevice } from '../../drivers/registry.js';
 import { openFifo } from '../pipe.js';
-import { HostFile } from './file.js';
+import { DeadDirFile, HostFile } from './file.js';
 
 function ok(r: number): number {
   if (r < 0) throw new Errno(-r);
@@ -92,8 +92,11 @@ export class HostInode extends Inode {
       if (type === S_IFSOCK) throw new Errno(E.ENXIO);
     }
     const hostFlags = (flags & ~(O.CREAT | O.EXCL | O.NOCTTY | O.NONBLOCK | O.ASYNC)) | O.CLOEXEC | O.NOFOLLOW;
-    const fd = ok(sys.openat(this.hostPath, hostFlags));
-    return new HostFile(fd, flags, this.hostPath);
+    const fd = sys.openat(this.hostPath, hostFlags);
+    // A directory removed while it was some task's cwd can still be opened
+    // (its inode lives on); reading it then fails with ENOENT, as on Linux.
+    if (fd === -E.ENOENT && this.isDir()) return new DeadDirFile(flags, this.hostPath);
+    return new HostFile(ok(fd), flags, this.hostPath);
   }
 
   create(_task: Task, name: string, mode: number, flags: number): File {

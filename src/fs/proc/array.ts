@@ -9,6 +9,7 @@ import type { PidRef } from './pid.js';
 
 /** Clock ticks per second of times in /proc (USER_HZ). */
 export const USER_HZ = 100;
+const US_PER_TICK = BigInt(1000000 / USER_HZ);
 
 const STATE_NAMES: Record<string, string> = {
   R: 'R (running)', S: 'S (sleeping)', D: 'D (disk sleep)', T: 'T (stopped)',
@@ -83,6 +84,17 @@ export function showStat(ref: PidRef, reader: Task): string {
   const leader = ref.thread === null || ref.thread.tid === g.pid;
   f[38] = leader ? String(g.exitSignal) : '-1';
   f[52] = zombie ? String(g.exitCode) : '0';
+  // The children's part is the kernel's (the host's is empty: guest
+  // processes are not each other's host children); cutime and cstime in ticks.
+  const cu = g.childUsage;
+  f[11] = String(cu.minflt); f[13] = String(cu.majflt);
+  f[16] = String(cu.utime / US_PER_TICK); f[17] = String(cu.stime / US_PER_TICK);
+  if (!host && g.selfUsage) {
+    // A zombie's own usage, as the host reported it at its death.
+    const su = g.selfUsage;
+    f[10] = String(su.minflt); f[12] = String(su.majflt);
+    f[14] = String(su.utime / US_PER_TICK); f[15] = String(su.stime / US_PER_TICK);
+  }
   if (!host) {
     // No host thread any more (a zombie): no memory, as Linux shows without an mm.
     f[18] = '20'; f[19] = '0'; f[26] = f[27] = f[28] = '0';

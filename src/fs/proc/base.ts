@@ -57,7 +57,15 @@ function pathFrom(reader: Task | undefined, path: string): string {
   return path;
 }
 
-function lnk(name: string, loc: (ref: PidRef) => Location, path: (ref: PidRef) => string = (ref) => loc(ref).path): Entry {
+/** A location's path as d_path() writes it: " (deleted)" once its inode is gone. */
+function dPath(loc: Location): string {
+  try { loc.inode.getattr(); } catch (e) {
+    if (e instanceof Errno && e.errno === E.ENOENT) return `${loc.path} (deleted)`;
+  }
+  return loc.path;
+}
+
+function lnk(name: string, loc: (ref: PidRef) => Location, path: (ref: PidRef) => string = (ref) => dPath(loc(ref))): Entry {
   return [name, (sb, ref) => new ProcLinkInode(sb, procIno(ref.key(name)), () => ref.owner(),
     (reader) => { mayAccess(reader, ref); return pathFrom(reader, path(ref)); },
     (task) => { mayAccess(task, ref); return loc(ref); }, 0o777, `/proc/${ref.key(name)}`)];

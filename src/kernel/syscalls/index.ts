@@ -11,3 +11,5 @@ import './cred.js';
 import './info.js';
 import './time.js';
 import './signal.js';
+import './signalfd.js';
+import './pidfd.js';

@@ -272,8 +272,9 @@ register('getrusage', (_k, t, a) => {
   // The host's accounting of the caller itself is the truth.
   if (who === RUSAGE_SELF || who === RUSAGE_THREAD) return new Native(null);
   if (who !== RUSAGE_CHILDREN) throw new Errno(E.EINVAL);
-  // Guest children are not host children of the guest: nothing is accounted yet.
-  t.mem.write(a[1], Buffer.alloc(144));
+  // Guest children are not host children of the guest: the kernel accounts
+  // for them as it reaps them (rusage.ts).
+  t.mem.write(a[1], t.group.childUsage.encode());
   return 0;
 });
 

@@ -11,6 +11,7 @@ import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
 import { CAP } from '../cred.js';
 import { int, long, register, uint } from './table.js';
+import { truncateLimit } from '../../fs/fsize.js';
 
 const AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_SYMLINK_FOLLOW = 0x400,
   AT_NO_AUTOMOUNT = 0x800, AT_EMPTY_PATH = 0x1000, AT_EACCESS = 0x200, AT_STATX_SYNC_TYPE = 0x6000;
@@ -360,6 +361,7 @@ register('truncate', (k, t, a) => {
   if (len < 0n) throw new Errno(E.EINVAL);
   const loc = locOf(k, t, AT_FDCWD, str(t, a[0]), true);
   if (loc.inode.isDir()) throw new Errno(E.EISDIR);
+  truncateLimit(t, len, () => loc.inode.getattr().size);
   return setattr(t, loc, { size: len });
 });
 

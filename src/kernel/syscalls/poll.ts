@@ -8,7 +8,10 @@ import { EpollFile, fileQueues } from '../../fs/eventpoll.js';
 import { EventFd, EFD_SEMAPHORE } from '../../fs/eventfd.js';
 import { sleepOn } from '../sched.js';
 import type { Task } from '../task.js';
-import { int, register, uint } from './table.js';
+import { int, Native, register, uint, type SysRet } from './table.js';
+import { Interrupted } from '../sched.js';
+import { hostSignalMasks, sigbit } from '../signal.js';
+import { NR } from './names.js';
 
 interface PollFd { fd: number; events: number; revents: number }
 
@@ -61,7 +64,58 @@ register('poll', (_k, t, a) => {
   const ms = int(a[2]);
   return doPoll(t, a[0], uint(a[1]), ms < 0 ? null : ms);
 }, 'nohand');
-register('ppoll', (_k, t, a) => doPoll(t, a[0], uint(a[1]), timespecMs(t, a[2])), 'nohand');
+register('ppoll', (_k, t, a) => withSigmask(t, a[3], Number(a[4]), () => withTimeLeft(t, a[2], (ms) => doPoll(t, a[0], uint(a[1]), ms))), 'nohand');
+
+/** ppoll and pselect6 write back the time not slept (zero after a timeout), as Linux does. */
+async function withTimeLeft(t: Task, addr: bigint, body: (ms: number | null) => Promise<number>): Promise<number> {
+  const ms = timespecMs(t, addr);
+  const start = Date.now();
+  const n = await body(ms);
+  if (addr !== 0n && ms !== null) {
+    const left = n === 0 ? 0 : Math.max(0, ms - (Date.now() - start));
+    const b = Buffer.alloc(16);
+    b.writeBigInt64LE(BigInt(Math.floor(left / 1000)), 0);
+    b.writeBigInt64LE(BigInt((left % 1000) * 1000000), 8);
+    t.mem.write(addr, b);
+  }
+  return n;
+}
+
+// ---- the temporary signal mask of ppoll, pselect6 and epoll_pwait ----
+
+const UNBLOCKABLE = sigbit(9) | sigbit(19);
+
+/**
+ * The host makes the mask swap atomic and restores the old mask after the
+ * handler: when a signal is (or becomes) deliverable under the temporary
+ * mask, the call ends as a native ppoll(NULL, 0, {0, 0}, mask), which the
+ * host fails with EINTR after running the handler under the right mask.
+ */
+function endWithSignal(t: Task, maskAddr: bigint): Native {
+  const zero = (t.host.regs.get('rsp') - 1024n - 16n) & ~15n;
+  t.mem.write(zero, Buffer.alloc(16));
+  const regs = t.host.regs.clone();
+  regs.set('orig_rax', NR.ppoll);
+  regs.set('rdi', 0n); regs.set('rsi', 0n); regs.set('rdx', zero); regs.set('r10', maskAddr); regs.set('r8', 8n);
+  return new Native(regs);
+}
+
+async function withSigmask(t: Task, maskAddr: bigint, maskSize: number, body: () => Promise<number>): Promise<SysRet> {
+  if (maskAddr === 0n) return body();
+  if (maskSize !== 8) throw new Errno(E.EINVAL);
+  const mask = t.mem.readU64(maskAddr) & ~UNBLOCKABLE;
+  const host = hostSignalMasks(t.host.tid);
+  if (host && (host.pending & ~mask)) return endWithSignal(t, maskAddr);
+  t.tempMask = mask;
+  try {
+    return await body();
+  } catch (e) {
+    if (e instanceof Interrupted) return endWithSignal(t, maskAddr);
+    throw e;
+  } finally {
+    t.tempMask = null;
+  }
+}
 
 // ---- select ----
 
@@ -121,7 +175,12 @@ register('select', async (_k, t, a) => {
   }
   return n;
 }, 'nohand');
-register('pselect6', (_k, t, a) => doSelect(t, int(a[0]), a[1], a[2], a[3], timespecMs(t, a[4])), 'nohand');
+register('pselect6', (_k, t, a) => {
+  // The sixth argument points to { const sigset_t *ss; size_t ss_len; }.
+  let maskAddr = 0n, maskSize = 8;
+  if (a[5] !== 0n) { const b = t.mem.read(a[5], 16); maskAddr = b.readBigUInt64LE(0); maskSize = Number(b.readBigUInt64LE(8)); }
+  return withSigmask(t, maskAddr, maskSize, () => withTimeLeft(t, a[4], (ms) => doSelect(t, int(a[0]), a[1], a[2], a[3], ms)));
+}, 'nohand');
 
 // ---- epoll ----
 
@@ -164,8 +223,11 @@ async function epollWait(t: Task, epfd: number, addr: bigint, max: number, ms: n
   return r.length;
 }
 register('epoll_wait', (_k, t, a) => { const ms = int(a[3]); return epollWait(t, int(a[0]), a[1], int(a[2]), ms < 0 ? null : ms); }, 'never');
-register('epoll_pwait', (_k, t, a) => { const ms = int(a[3]); return epollWait(t, int(a[0]), a[1], int(a[2]), ms < 0 ? null : ms); }, 'never');
-register('epoll_pwait2', (_k, t, a) => epollWait(t, int(a[0]), a[1], int(a[2]), timespecMs(t, a[3])), 'never');
+register('epoll_pwait', (_k, t, a) => {
+  const ms = int(a[3]);
+  return withSigmask(t, a[4], Number(a[5]), () => epollWait(t, int(a[0]), a[1], int(a[2]), ms < 0 ? null : ms));
+}, 'never');
+register('epoll_pwait2', (_k, t, a) => withSigmask(t, a[4], Number(a[5]), () => epollWait(t, int(a[0]), a[1], int(a[2]), timespecMs(t, a[3]))), 'never');
 
 // ---- eventfd ----
 

@@ -8,6 +8,8 @@ import type { Task, ThreadGroup } from '../task.js';
 import { NR } from './names.js';
 import { int, Native, register } from './table.js';
 import { W } from '../../platform/ptrace.js';
+import { reapUsage, waitUsage } from '../rusage.js';
+import { pidfdAt } from '../pidfd.js';
 
 register('getpid', (_k, t) => t.pid);
 register('gettid', (_k, t) => t.tid);
@@ -62,7 +64,7 @@ function findChild(t: Task, which: { type: 'pid' | 'pgid' | 'all'; id: number },
     if (!(options & __WALL) && ((options & __WCLONE) !== 0) !== (g.exitSignal !== 17)) continue;
     any = true;
     if (g.exitState === 'zombie' && (options & WEXITED)) {
-      if (reap) t.kernel.release(g);
+      if (reap) { reapUsage(t.group, g); t.kernel.release(g); }
       return { g, status: g.exitCode, kind: 'exit' };
     }
     if ((options & WUNTRACED) && g.stopped && g.stopReport !== null) {
@@ -104,17 +106,23 @@ register('wait4', async (_k, t, a) => {
   const r = await waitLoop(t, which, options | WEXITED);
   if (!r) return 0;
   if (a[1] !== 0n) t.mem.writeI32(a[1], r.status);
-  if (a[3] !== 0n) t.mem.write(a[3], Buffer.alloc(144));
+  if (a[3] !== 0n) t.mem.write(a[3], waitUsage(r.g).encode());
   return r.g.pid;
 });
 
 register('waitid', async (_k, t, a) => {
   const idtype = int(a[0]), id = int(a[1]), options = int(a[3]);
   if (!(options & (WEXITED | WUNTRACED | WCONTINUED))) throw new Errno(E.EINVAL);
+  if (idtype === 3 && id < 0) throw new Errno(E.EINVAL);
+  const pidfd = idtype === 3 ? pidfdAt(t, id) : null;   // P_PIDFD
   const which = idtype === 0 ? { type: 'all' as const, id: 0 } : idtype === 1 ? { type: 'pid' as const, id } :
-    idtype === 2 ? { type: 'pgid' as const, id: id === 0 ? t.group.pgid : id } : null;
+    idtype === 2 ? { type: 'pgid' as const, id: id === 0 ? t.group.pgid : id } :
+    pidfd ? { type: 'pid' as const, id: pidfd.group.pid } : null;
   if (!which) throw new Errno(E.EINVAL);
-  const r = await waitLoop(t, which, options);
+  // A nonblocking pidfd makes the wait WNOHANG, and nothing to report EAGAIN.
+  const r = await waitLoop(t, which, pidfd?.nonblock ? options | WNOHANG : options);
+  if (!r && pidfd?.nonblock && !(options & WNOHANG)) throw new Errno(E.EAGAIN);
+  if (r && a[4] !== 0n) t.mem.write(a[4], waitUsage(r.g).encode());
   if (a[2] !== 0n) {
     const si = Buffer.alloc(128);
     if (r) {

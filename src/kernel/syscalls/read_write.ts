@@ -5,6 +5,7 @@ import { Errno, E } from '../../host/errno.js';
 import { File, O } from '../../fs/file.js';
 import { makePipe, PipeFile } from '../../fs/pipe.js';
 import { HostFile } from '../../fs/hostfs/file.js';
+import { truncateLimit } from '../../fs/fsize.js';
 import { fcntlGetlk, fcntlSetlk, sysFlock } from '../../fs/locks.js';
 import type { Task } from '../task.js';
 import { int, long, register, size, uint } from './table.js';
@@ -284,6 +285,7 @@ register('ftruncate', (_k, t, a) => {
   const len = long(a[1]);
   if (len < 0n) throw new Errno(E.EINVAL);
   if (!f.writable) throw new Errno(E.EINVAL);
+  truncateLimit(t, len, () => f.stat().size);
   f.truncate(len);
   return 0;
 });

@@ -42,7 +42,7 @@ register('rt_sigpending', () => new Native(null));
 const validSignal = (sig: number) => sig >= 0 && sig <= NSIG;
 
 /** check_kill_permission(): EINVAL for a bad signal, EPERM unless the ids or CAP_KILL allow it. */
-function checkKill(t: Task, g: ThreadGroup, sig: number): void {
+export function checkKill(t: Task, g: ThreadGroup, sig: number): void {
   if (!validSignal(sig)) throw new Errno(E.EINVAL);
   if (g === t.group) return;
   // A process whose threads are all gone (a zombie) has no credentials left
@@ -60,11 +60,17 @@ function checkKill(t: Task, g: ThreadGroup, sig: number): void {
 /**
  * SIGNAL_UNKILLABLE: init (pid 1) takes only the signals it has handlers for;
  * the others, SIGKILL and SIGSTOP included, are dropped when sent from inside.
+ * A signal it blocks is kept pending (sig_ignored() never drops a blocked
+ * signal): init may take it later with sigwait or a signalfd.
  */
-function droppedByInit(k: Kernel, g: ThreadGroup, sig: number): boolean {
+export function droppedByInit(k: Kernel, g: ThreadGroup, sig: number): boolean {
   if (g !== k.initGroup) return false;
-  const act = g.leader?.sighand.actions[sig];
-  return !act || act.handler === SIG_DFL;
+  const leader = g.leader;
+  const act = leader?.sighand.actions[sig];
+  if (act && act.handler !== SIG_DFL) return false;
+  if (sig === SIG.KILL || sig === SIG.STOP || !leader) return true;
+  const blocked = leader.tempMask ?? hostSignalMasks(leader.host.tid)?.blocked ?? 0n;
+  return (blocked & sigbit(sig)) === 0n;
 }
 
 /** The live or zombie process a pid names (any thread's tid names its process, as in Linux). */
