@@ -256,7 +256,7 @@ function tail(s, max = 4000) {
 
 for (const name of programs) {
   const todo = !nativeOnly && KNOWN_GAPS[name];
-  test(`guest/${name}`, { timeout: 3 * timeout, ...(todo ? { todo } : {}) }, (t) => {
+  test(`guest/${name}${asNobody ? ' (nobody)' : ''}`, { timeout: 3 * timeout, ...(todo ? { todo } : {}) }, (t) => {
     const stderrs = [];
     const c = compiled.get(name);
     t.after(() => {

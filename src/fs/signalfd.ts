@@ -27,9 +27,15 @@ const RECHECK_MS = 20;
 /** Every open signalfd: a signal the kernel sends may make any of them readable. */
 const open = new Set<SignalFd>();
 
-/** Called when the kernel has sent a signal: wake whoever waits on a signalfd. */
+/**
+ * Called when the kernel has sent a signal: wake whoever waits on a signalfd.
+ * The wake-up comes after the sender has interrupted the sleeper the signal
+ * is for (a wake-up first would end the sleep, and with it the interruption,
+ * leaving the signal pending on a thread stopped in the kernel).
+ */
 export function signalSent(): void {
-  for (const f of open) if (!f.waitq.empty) f.waitq.wake();
+  if (open.size === 0) return;
+  queueMicrotask(() => { for (const f of open) if (!f.waitq.empty) f.waitq.wake(); });
 }
 
 /**

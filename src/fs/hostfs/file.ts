@@ -4,7 +4,7 @@ import { Errno, E } from '../../host/errno.js';
 import { syscallBig, syscall } from '../../host/libc.js';
 import * as sys from '../../host/sys.js';
 import type { Task } from '../../kernel/task.js';
-import { decodeStat, File, O, S_IFMT, S_IFREG, type Stat } from '../file.js';
+import { anonStat, decodeStat, File, O, S_IFMT, S_IFREG, type Stat } from '../file.js';
 import { writeLimit } from '../fsize.js';
 import { hostToGuest } from './inode.js';
 
@@ -93,6 +93,7 @@ export class DeadDirFile extends File {
   constructor(flags: number, readonly name: string) { super(flags); }
   describe(): string { return `${this.location?.path ?? this.name} (deleted)`; }
   override getdents(): Buffer { throw new Errno(E.ENOENT); }
-  override stat(): Stat { throw new Errno(E.ENOENT); }
+  /** The host no longer knows the inode: a directory with no links is what Linux shows. */
+  override stat(): Stat { return { ...anonStat(0o040755, 0x1en), nlink: 0n }; }
   override llseek(): bigint { return 0n; }
 }

@@ -83,6 +83,7 @@ export class HostInode extends Inode {
   }
 
   open(task: Task, flags: number): File {
+    if (this.isDir()) return this.openHost(flags);
     const st = this.getattr();
     const type = st.mode & S_IFMT;
     if (!(flags & O.PATH)) {
@@ -91,6 +92,10 @@ export class HostInode extends Inode {
       if (type === S_IFIFO) return openFifo(task, `hostfs:${st.dev}:${st.ino}`, flags);
       if (type === S_IFSOCK) throw new Errno(E.ENXIO);
     }
+    return this.openHost(flags);
+  }
+
+  private openHost(flags: number): File {
     const hostFlags = (flags & ~(O.CREAT | O.EXCL | O.NOCTTY | O.NONBLOCK | O.ASYNC)) | O.CLOEXEC | O.NOFOLLOW;
     const fd = sys.openat(this.hostPath, hostFlags);
     // A directory removed while it was some task's cwd can still be opened
