@@ -17,6 +17,8 @@ import { GuestMemory } from './memory.js';
 
 const SIGTRAP = 5, SIGSTOP = 19, SIGKILL = 9;
 const SYSCALL_STOP = SIGTRAP | 0x80;
+/** How long drain() keeps polling for the next stop before going back to the event loop. */
+const SPIN_NS = BigInt(Number(process.env.TUML_SPIN_US ?? 30) * 1000);
 
 export type ThreadStop =
   | { kind: 'seccomp' }
@@ -295,10 +297,18 @@ export class PtracePlatform {
 
   /** Collects every pending stop and exit. */
   drain(): void {
+    let idleSince = process.hrtime.bigint();
     for (;;) {
       const w = waitAny();
-      if (!w) return;
+      if (!w) {
+        // A guest that was just resumed usually stops again within
+        // microseconds (its next system call): polling briefly here saves
+        // the SIGCHLD -> libuv -> JavaScript round trip for that stop.
+        if (process.hrtime.bigint() - idleSince >= SPIN_NS) return;
+        continue;
+      }
       try { this.dispatch(w.tid, w.status, w.rusage); } catch (e) { console.error('tuml: platform error', e); }
+      idleSince = process.hrtime.bigint();
     }
   }
 
