@@ -39,6 +39,12 @@ export abstract class Inode {
    */
   followMagic(_task: Task): import('./namei.js').Location | File | null { return null; }
   open(_task: Task, _flags: number): File { throw new Errno(E.ENXIO); }
+  /**
+   * open(O_TMPFILE) in this directory: a file with no name (nlink 0) that
+   * linkat can give one later, unless O_EXCL was in flags. Returns the open
+   * file and its unnamed inode (the VFS makes the file's location of it).
+   */
+  tmpfile(_task: Task, _mode: number, _flags: number): { file: File; inode: Inode } { throw new Errno(E.EOPNOTSUPP); }
 
   // Directory operations; a filesystem that cannot do one says so.
   create(_task: Task, _name: string, _mode: number, _flags: number): File { throw new Errno(E.EROFS); }

@@ -48,10 +48,13 @@ class RecheckQueue extends WaitQueue {
 
   override add(fn: () => void): () => void {
     const remove = super.add(fn);
-    this.timer ??= setInterval(() => {
-      if (this.empty) { clearInterval(this.timer!); this.timer = null; return; }
-      if (this.ready()) this.wake();
-    }, RECHECK_MS);
+    if (!this.timer) {
+      this.timer = setInterval(() => {
+        if (this.empty) { clearInterval(this.timer!); this.timer = null; return; }
+        if (this.ready()) this.wake();
+      }, RECHECK_MS);
+      this.timer.unref();   // a waiter whose thread died must not keep tuml alive
+    }
     return remove;
   }
 
@@ -109,6 +112,8 @@ export class SignalFd extends File {
       if (out.length > 0) break;
       if (this.nonblock) throw new Errno(E.EAGAIN);
       await sleepOn(t, [this.waitq]);
+      // Woken after the thread died (the kernel drops its sleep, not its wait-queue entry).
+      if (!t.group.threads.has(t)) throw new Errno(E.EINTR);
     }
     return Buffer.concat(out);
   }

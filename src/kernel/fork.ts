@@ -9,6 +9,8 @@ import type { HostThread } from '../platform/ptrace-platform.js';
 import { NR } from './syscalls/names.js';
 import { Native } from './syscalls/table.js';
 import { forkInfo } from './syscalls/info.js';
+import { PidFd } from './pidfd.js';
+import { O } from '../fs/file.js';
 import type { Kernel } from './kernel.js';
 import { FsStruct, Task, ThreadGroup } from './task.js';
 
@@ -28,6 +30,8 @@ export interface CloneRequest {
   exitSignal: number;
   parentTid: bigint;
   childTid: bigint;
+  /** CLONE_PIDFD: where the parent's pidfd of the child goes (clone's parent_tid, clone3's pidfd). */
+  pidfd: bigint;
 }
 
 function validate(req: CloneRequest): void {
@@ -36,12 +40,37 @@ function validate(req: CloneRequest): void {
   if ((f & CLONE.SIGHAND) && !(f & CLONE.VM)) throw new Errno(E.EINVAL);
   if ((f & CLONE.FS) && (f & CLONE.NEWNS)) throw new Errno(E.EINVAL);
   if (f & NAMESPACES) throw new Errno(E.EPERM, 'namespaces are not supported yet');
-  if (f & CLONE.PIDFD) throw new Errno(E.EINVAL, 'CLONE_PIDFD is not supported yet');
+  if (f & CLONE.PIDFD) {
+    // Linux 6.1: no pidfds of single threads; CLONE_DETACHED is kept for later use.
+    if (f & (CLONE.DETACHED | CLONE.THREAD)) throw new Errno(E.EINVAL);
+    if ((f & CLONE.PARENT_SETTID) && req.pidfd === req.parentTid) throw new Errno(E.EINVAL);
+  }
+}
+
+/**
+ * CLONE_PIDFD is the kernel's to do: the host's pidfd would be a host fd in
+ * the guest. Its fd is taken before the host clones (EMFILE fails the clone).
+ */
+function reservePidfd(parent: Task, req: CloneRequest): void {
+  if (!(req.flags & CLONE.PIDFD)) return;
+  const limit = parent.group.rlimits.nofile();
+  let fd = 0;
+  while (parent.files.fds.has(fd)) fd++;
+  if (fd >= limit) throw new Errno(E.EMFILE);
+}
+
+/** Gives the parent its pidfd of the new child (before the child first runs, as copy_process does). */
+function installPidfd(parent: Task, child: Task, req: CloneRequest): void {
+  try {
+    const fd = parent.files.install(new PidFd(child.group, O.RDWR), true, parent.group.rlimits.nofile());
+    parent.mem.writeI32(req.pidfd, fd);
+  } catch { /* the fd was taken meanwhile, or the pointer is bad: the child still exists */ }
 }
 
 /** Builds the kernel side of a clone and returns the Native action that lets the host do it. */
 export function doClone(k: Kernel, parent: Task, req: CloneRequest, regs: Native['regs']): Native {
   validate(req);
+  reservePidfd(parent, req);
   const f = req.flags;
   const isThread = (f & CLONE.THREAD) !== 0;
   let child: Task | null = null;
@@ -56,6 +85,7 @@ export function doClone(k: Kernel, parent: Task, req: CloneRequest, regs: Native
       if (f & CLONE.PARENT_SETTID) {
         try { parent.mem.writeI32(req.parentTid, child.tid); } catch { /* as Linux: ignored */ }
       }
+      if (f & CLONE.PIDFD) installPidfd(parent, child, req);
     },
   };
   return new Native(regs, (ret) => {
@@ -135,28 +165,31 @@ export function cloneSyscall(k: Kernel, t: Task, nr: number, a: bigint[]): Nativ
   let req: CloneRequest;
   if (nr === NR.fork || nr === NR.vfork) {
     const flags = nr === NR.vfork ? CLONE.VM | CLONE.VFORK : 0;
-    req = { flags, exitSignal: SIGCHLD, parentTid: 0n, childTid: 0n };
+    req = { flags, exitSignal: SIGCHLD, parentTid: 0n, childTid: 0n, pidfd: 0n };
     regs.set('orig_rax', NR.clone);
     regs.set('rdi', BigInt(flags | CLONE.PARENT | SIGCHLD));
     regs.set('rsi', 0n); regs.set('rdx', 0n); regs.set('r10', 0n); regs.set('r8', 0n);
   } else if (nr === NR.clone) {
     // clone(flags, stack, parent_tid, child_tid, tls) on x86-64
     const raw = Number(BigInt.asUintN(32, a[0]));
-    req = { flags: raw & ~0xff, exitSignal: raw & 0xff, parentTid: a[2], childTid: a[3] };
-    if (!(raw & CLONE.THREAD)) regs.set('rdi', BigInt((raw | CLONE.PARENT) >>> 0));
+    req = { flags: raw & ~0xff, exitSignal: raw & 0xff, parentTid: a[2], childTid: a[3], pidfd: a[2] };
+    if (!(raw & CLONE.THREAD)) regs.set('rdi', BigInt(((raw | CLONE.PARENT) & ~CLONE.PIDFD) >>> 0));
   } else {
     // clone3(struct clone_args *, size)
     const size = Number(a[1]);
     if (size < 64) throw new Errno(E.EINVAL);
     const args = t.mem.read(a[0], 64);
     const flags = Number(BigInt.asUintN(32, args.readBigUInt64LE(0)));
-    req = { flags, exitSignal: Number(args.readBigUInt64LE(32)), childTid: args.readBigUInt64LE(16), parentTid: args.readBigUInt64LE(24) };
+    req = {
+      flags, exitSignal: Number(args.readBigUInt64LE(32)), childTid: args.readBigUInt64LE(16),
+      parentTid: args.readBigUInt64LE(24), pidfd: args.readBigUInt64LE(8),
+    };
     if (!(flags & CLONE.THREAD)) {
       // clone3 refuses CLONE_PARENT with an exit signal: the child inherits
       // tuml's (SIGCHLD) anyway, and the kernel keeps the one asked for.
       validate(req);
       const patched = Buffer.from(args);
-      patched.writeBigUInt64LE(BigInt((flags | CLONE.PARENT) >>> 0), 0);
+      patched.writeBigUInt64LE(BigInt(((flags | CLONE.PARENT) & ~CLONE.PIDFD) >>> 0), 0);
       patched.writeBigUInt64LE(0n, 32);
       t.mem.write(a[0], patched);
       const native = doClone(k, t, req, regs);

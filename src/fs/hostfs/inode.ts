@@ -36,6 +36,8 @@ export class HostSuperBlock implements SuperBlock {
  * The host user running tuml is root inside: files it owns show as owned by
  * uid 0 / gid 0, as in a user namespace that maps the host user to root.
  */
+const AT_SYMLINK_FOLLOW = 0x400;
+
 const HOST_UID = process.getuid?.() ?? 0;
 const HOST_GID = process.getgid?.() ?? 0;
 export function hostToGuest(st: Stat): Stat {
@@ -132,8 +134,25 @@ export class HostInode extends Inode {
   }
 
   link(_task: Task, old: Inode, name: string): void {
+    if (old instanceof HostTmpInode) {
+      // An O_TMPFILE file has no host path; the host links it from its open
+      // fd's /proc link (allowed unprivileged for a linkable unnamed file,
+      // refused with ENOENT when it was opened O_EXCL).
+      ok(syscall(sys.NR.linkat, sys.AT_FDCWD, sys.hostPath(old.procPath, 0), sys.AT_FDCWD, sys.hostPath(this.child(name), 1), AT_SYMLINK_FOLLOW));
+      return;
+    }
     if (!(old instanceof HostInode)) throw new Errno(E.EXDEV);
     ok(syscall(sys.NR.linkat, sys.AT_FDCWD, sys.hostPath(old.hostPath, 0), sys.AT_FDCWD, sys.hostPath(this.child(name), 1), 0));
+  }
+
+  tmpfile(_task: Task, mode: number, flags: number): { file: File; inode: Inode } {
+    if (!this.isDir()) throw new Errno(E.ENOTDIR);
+    // O_TMPFILE (with its O_DIRECTORY) and O_EXCL go to the host, which then
+    // keeps the file linkable or not, as Linux's I_LINKABLE.
+    const hostFlags = (flags & ~(O.CREAT | O.NOCTTY | O.NONBLOCK | O.ASYNC | O.TRUNC)) | O.CLOEXEC | O.NOFOLLOW;
+    const fd = ok(sys.openat(this.hostPath, hostFlags, mode));
+    const file = new HostFile(fd, flags & ~(O.EXCL | O.NOCTTY | O.TRUNC), `${this.hostPath}/#tmpfile (deleted)`);
+    return { file, inode: new HostTmpInode(this.sb, file) };
   }
 
   rename(_task: Task, oldName: string, newDir: Inode, newName: string, flags: number): void {
@@ -142,31 +161,9 @@ export class HostInode extends Inode {
       sys.AT_FDCWD, sys.hostPath(newDir.child(newName), 1), flags));
   }
 
-  setattr(_task: Task, a: SetAttr): void {
-    const p = () => sys.hostPath(this.hostPath);
-    if (a.mode !== undefined) ok(syscall(sys.NR.fchmodat, sys.AT_FDCWD, p(), a.mode & 0o7777));
-    if (a.uid !== undefined || a.gid !== undefined) {
-      ok(syscall(sys.NR.fchownat, sys.AT_FDCWD, p(), guestToHostUid(a.uid) ?? -1, guestToHostGid(a.gid) ?? -1, sys.AT_SYMLINK_NOFOLLOW));
-    }
-    if (a.size !== undefined) ok(syscall(sys.NR.truncate, p(), a.size));
-    if (a.atime !== undefined || a.mtime !== undefined) {
-      const UTIME_NOW = (1n << 30n) - 1n, UTIME_OMIT = (1n << 30n) - 2n;
-      const enc = (t: SetAttr['atime'], at: number) => {
-        const [s, ns] = t === undefined || t === 'omit' ? [0n, UTIME_OMIT] : t === 'now' ? [0n, UTIME_NOW] : t;
-        sys.ioBuf.writeBigInt64LE(s, sys.IO_DATA + at);
-        sys.ioBuf.writeBigInt64LE(ns, sys.IO_DATA + at + 8);
-      };
-      enc(a.atime, 0); enc(a.mtime, 16);
-      ok(syscall(sys.NR.utimensat, sys.AT_FDCWD, p(), sys.ioAddr(), sys.AT_SYMLINK_NOFOLLOW));
-    }
-  }
+  setattr(_task: Task, a: SetAttr): void { hostSetattr(this.hostPath, a, sys.AT_SYMLINK_NOFOLLOW); }
 
-  access(task: Task, mode: number): void {
-    // The host checks its own permissions (of the host user); guest root
-    // passes DAC checks the way Linux root does, except for execute.
-    const r = syscall(sys.NR.faccessat2, sys.AT_FDCWD, sys.hostPath(this.hostPath), mode, 0);
-    if (r < 0 && !(task.cred.fsuid === 0 && r === -E.EACCES && !(mode & 1))) throw new Errno(-r);
-  }
+  access(task: Task, mode: number): void { hostAccess(task, this.hostPath, mode); }
 
   getxattr(name: string): Buffer {
     const r = ok(syscall(sys.NR.lgetxattr, sys.hostPath(this.hostPath, 0), sys.hostPath(name, 1), sys.ioAddr(), 65536));
@@ -186,4 +183,56 @@ export class HostInode extends Inode {
   removexattr(_task: Task, name: string): void {
     ok(syscall(sys.NR.lremovexattr, sys.hostPath(this.hostPath, 0), sys.hostPath(name, 1)));
   }
+}
+
+/** setattr on a host path; nofollow is AT_SYMLINK_NOFOLLOW or 0 (through a /proc fd link). */
+function hostSetattr(path: string, a: SetAttr, nofollow: number): void {
+  const p = () => sys.hostPath(path);
+  if (a.mode !== undefined) ok(syscall(sys.NR.fchmodat, sys.AT_FDCWD, p(), a.mode & 0o7777));
+  if (a.uid !== undefined || a.gid !== undefined) {
+    ok(syscall(sys.NR.fchownat, sys.AT_FDCWD, p(), guestToHostUid(a.uid) ?? -1, guestToHostGid(a.gid) ?? -1, nofollow));
+  }
+  if (a.size !== undefined) ok(syscall(sys.NR.truncate, p(), a.size));
+  if (a.atime !== undefined || a.mtime !== undefined) {
+    const UTIME_NOW = (1n << 30n) - 1n, UTIME_OMIT = (1n << 30n) - 2n;
+    const enc = (t: SetAttr['atime'], at: number) => {
+      const [s, ns] = t === undefined || t === 'omit' ? [0n, UTIME_OMIT] : t === 'now' ? [0n, UTIME_NOW] : t;
+      sys.ioBuf.writeBigInt64LE(s, sys.IO_DATA + at);
+      sys.ioBuf.writeBigInt64LE(ns, sys.IO_DATA + at + 8);
+    };
+    enc(a.atime, 0); enc(a.mtime, 16);
+    ok(syscall(sys.NR.utimensat, sys.AT_FDCWD, p(), sys.ioAddr(), nofollow));
+  }
+}
+
+function hostAccess(task: Task, path: string, mode: number): void {
+  // The host checks its own permissions (of the host user); guest root
+  // passes DAC checks the way Linux root does, except for execute.
+  const r = syscall(sys.NR.faccessat2, sys.AT_FDCWD, sys.hostPath(path), mode, 0);
+  if (r < 0 && !(task.cred.fsuid === 0 && r === -E.EACCES && !(mode & 1))) throw new Errno(-r);
+}
+
+/**
+ * The inode of an O_TMPFILE file (Linux's unnamed, I_LINKABLE inode): it has
+ * no host path, only the host fd the kernel holds open on it, so the host
+ * reaches it through tuml's own /proc/self/fd link to that fd, which the host
+ * follows to the file itself (as it does for any unlinked open file).
+ */
+export class HostTmpInode extends Inode {
+  constructor(readonly sb: HostSuperBlock, private readonly file: HostFile) { super(); }
+
+  /** The host path that names the open file (valid while the file is open). */
+  get procPath(): string { return `/proc/self/fd/${this.file.fd}`; }
+
+  getattr(): Stat { return this.file.stat(); }
+
+  override open(_task: Task, flags: number): File {
+    // Reopening /proc/PID/fd/N of the file: a new open file description.
+    const hostFlags = (flags & ~(O.CREAT | O.EXCL | O.NOCTTY | O.NONBLOCK | O.ASYNC | O.NOFOLLOW)) | O.CLOEXEC;
+    const fd = ok(sys.openat(this.procPath, hostFlags));
+    return new HostFile(fd, flags, this.file.name);
+  }
+
+  override setattr(_task: Task, a: SetAttr): void { hostSetattr(this.procPath, a, 0); }
+  override access(task: Task, mode: number): void { hostAccess(task, this.procPath, mode); }
 }

@@ -4,7 +4,7 @@
 // final component does the operation.
 import { Errno, E } from '../../host/errno.js';
 import { File, O, S_IFMT, S_IFDIR, S_IFLNK, S_IFREG, S_IFIFO, S_IFCHR, S_IFBLK, S_IFSOCK, encodeStat, type Stat } from '../../fs/file.js';
-import { AT_FDCWD, type Location } from '../../fs/namei.js';
+import { AT_FDCWD, joinPath, type Location } from '../../fs/namei.js';
 import { FifoOpen, openFifoAsync } from '../../fs/pipe.js';
 import type { SetAttr } from '../../fs/inode.js';
 import type { Kernel } from '../kernel.js';
@@ -27,7 +27,7 @@ export async function doOpen(k: Kernel, t: Task, dirfd: number, path: string, fl
 }
 
 export async function openFile(k: Kernel, t: Task, dirfd: number, path: string, flags: number, mode: number): Promise<File> {
-  if ((flags & O.TMPFILE) === O.TMPFILE) throw new Errno(E.EOPNOTSUPP);
+  if (flags & __O_TMPFILE) return openTmpfile(k, t, dirfd, path, flags, mode);
   let file: File;
   let loc: Location | null = null;
   try {
@@ -45,6 +45,26 @@ export async function openFile(k: Kernel, t: Task, dirfd: number, path: string, 
     throw e;
   }
   file.location = loc;
+  return file;
+}
+
+/** O_TMPFILE without O_DIRECTORY: what an old kernel would have taken for a plain open. */
+const __O_TMPFILE = 0o20000000;
+
+/**
+ * open(dir, O_TMPFILE): an unnamed regular file in dir (do_tmpfile). Its
+ * location names it as Linux's d_path does ("dir/#ino (deleted)"), and its
+ * inode is the filesystem's unnamed one, which linkat can give a name.
+ */
+function openTmpfile(k: Kernel, t: Task, dirfd: number, path: string, flags: number, mode: number): File {
+  // build_open_flags: O_TMPFILE needs its O_DIRECTORY, excludes O_CREAT and
+  // O_PATH, and must be opened for writing (else the file is useless).
+  if ((flags & (O.TMPFILE | O.CREAT)) !== O.TMPFILE) throw new Errno(E.EINVAL);
+  if ((flags & O.ACCMODE) === O.RDONLY || (flags & O.PATH)) throw new Errno(E.EINVAL);
+  const dir = k.namei.resolve(t, dirfd, path, { follow: !(flags & O.NOFOLLOW) });
+  if (!dir.inode.isDir()) throw new Errno(E.ENOTDIR);
+  const { file, inode } = dir.inode.tmpfile(t, mode & 0o7777 & ~t.fs.umask, flags);
+  file.location = { mnt: dir.mnt, inode, path: `${joinPath(dir.path, `#${inode.getattr().ino}`)} (deleted)` };
   return file;
 }
 
@@ -103,7 +123,11 @@ function dirFd(t: Task, dir: Location): number {
 
 /** open() of /proc/PID/fd/N: the same object (Linux reopens the file; for objects without a path, it is the same one). */
 function reopen(t: Task, f: File, flags: number): File {
-  if (f.location) return openLocation(t, f.location, flags);
+  if (f.location) {
+    const file = openLocation(t, f.location, flags);
+    file.location = f.location;
+    return file;
+  }
   return f.get();
 }
 
@@ -297,6 +321,10 @@ register('renameat2', (k, t, a) => renameAt(k, t, int(a[0]), str(t, a[1]), int(a
 
 function linkAt(k: Kernel, t: Task, olddir: number, oldpath: string, newdir: number, newpath: string, flags: number): number {
   if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) throw new Errno(E.EINVAL);
+  // Linking an fd itself (flink) needs CAP_DAC_READ_SEARCH before Linux 6.10.
+  if ((flags & AT_EMPTY_PATH) && !t.cred.capable(CAP.DAC_READ_SEARCH)) throw new Errno(E.ENOENT);
+  // An O_TMPFILE file reached through its fd (AT_EMPTY_PATH or a /proc fd
+  // link) resolves to its location, whose inode the filesystem links.
   const old = k.namei.resolve(t, olddir, oldpath, { follow: (flags & AT_SYMLINK_FOLLOW) !== 0, emptyOk: (flags & AT_EMPTY_PATH) !== 0 });
   if (old.inode.isDir()) throw new Errno(E.EPERM);
   const n = parent(k, t, newdir, newpath);
