@@ -119,6 +119,7 @@ function makeChild(k: Kernel, parent: Task, host: HostThread, req: CloneRequest)
     group.environ = pg.environ;
     group.rlimits = pg.rlimits.clone();
     group.exitSignal = req.exitSignal;
+    group.futexStub = pg.futexStub;   // the memory is copied (or shared: CLONE_VM)
     k.groups.set(tid, group);
     if (f & CLONE.VFORK) {
       // The parent is held by the host until the child execs or exits.

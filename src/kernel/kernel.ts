@@ -15,7 +15,9 @@ import '../drivers/char/mem.js';
 import { FsStruct, Task, ThreadGroup } from './task.js';
 import { SigHand, SIG, SIG_IGN, SIG_DFL, SA_NOCLDWAIT, SA_NOCLDSTOP, sigbit, hostSignalMasks, ignoredByDefault, isStopSignal } from './signal.js';
 import { Interrupted } from './sched.js';
-import { dispatchSyscall } from './syscalls/table.js';
+import { dispatchSyscall, type Restart } from './syscalls/table.js';
+import { PiFutexes } from './futex.js';
+import { exitRobustList } from './robust.js';
 import { Tracer } from './trace.js';
 import { SigInfoQueue, childInfo, CLD, type SigInfo } from './siginfo.js';
 import { startChild } from './fork.js';
@@ -55,6 +57,8 @@ export class Kernel implements PlatformHooks {
   consoleSid = 1;
   consoleIsTty = false;
   tracer: Tracer | null = null;
+  /** The PI futexes that have waiters (futex.ts). */
+  readonly futexes = new PiFutexes(this);
   initGroup: ThreadGroup | null = null;
   /** Why the first program could not be started, if it could not. */
   initExecError: { path: string; errno: number } | null = null;
@@ -149,6 +153,19 @@ export class Kernel implements PlatformHooks {
     }
     task.pendingExec?.(true);
     task.pendingExec = null;
+    // The old memory is gone, with the stub page and the robust list.
+    task.group.futexStub = 0n;
+    task.robustList = 0n;
+  }
+
+  exiting(th: HostThread, _status: number): void {
+    const task = th.task as Task | null;
+    if (!task) return;
+    // futex_exit_release: its robust locks are marked FUTEX_OWNER_DIED and
+    // the PI futexes it owned go to their waiters.
+    task.exiting = true;
+    exitRobustList(this, task);
+    this.futexes.ownerDied(task.tid);
   }
 
   exited(th: HostThread, status: number, rusage?: Buffer): void {
@@ -165,6 +182,12 @@ export class Kernel implements PlatformHooks {
       const info = th.faultInfo();
       this.tracer.note(task, `signal ${sig}${info ? ` code ${info.code} addr 0x${info.addr.toString(16)} rip 0x${info.rip.toString(16)}` : ''}`);
     }
+    if (task && sig === SIG.STOP && task.kickPending) {
+      // A SIGSTOP the kernel sent to restart a native futex wait (robust.ts):
+      // not delivered, unless a job-control stop sent meanwhile merged with it.
+      task.kickPending = false;
+      if (!task.group.stopped) return 0;
+    }
     if (task) this.sigInfos.fixDelivery(task, th, sig);
     if (task && isStopSignal(sig)) return this.stopGroup(task, sig);
     return sig;
@@ -177,6 +200,7 @@ export class Kernel implements PlatformHooks {
     task.interrupt = null;
     this.tasks.delete(task.tid);
     g.threads.delete(task);
+    this.futexes.taskGone(task);
     if (task.clearChildTid) this.futexWakeAfterExit(task);
     if (g.threads.size > 0) {
       if (task.tid === g.pid) g.exitCode = status;
@@ -310,7 +334,8 @@ export class Kernel implements PlatformHooks {
   }
 
   /** How a call interrupted by sig ends: restarted (SA_RESTART) or -EINTR. */
-  restartAfter(task: Task, sig: number, restartable: 'sys' | 'nohand' | 'never'): boolean {
+  restartAfter(task: Task, sig: number, restartable: Restart): boolean {
+    if (restartable === 'always') return true;
     const act = task.sighand.actions[sig];
     if (act.handler === SIG_DFL || act.handler === SIG_IGN) return restartable !== 'never';
     return restartable === 'sys' && (act.flags & 0x10000000) !== 0;

@@ -52,6 +52,12 @@ export class ThreadGroup {
   didExec = false;
   /** Set while a vfork child borrows this process's memory. */
   vforkDone: (() => void) | null = null;
+  /**
+   * The page holding the kernel's machine-code stubs in this process's memory
+   * (futex_atomic.ts), 0 until the first needs it. A fork's copy of the memory
+   * has it too; execve drops it with the old memory.
+   */
+  futexStub = 0n;
   /** What the process itself used, as the host measured it when its last thread died. */
   selfUsage: Rusage | null = null;
   /** signal->cutime, cstime, ...: the usage of the children it reaped, and of theirs. */
@@ -86,6 +92,12 @@ export class Task {
   pendingChildSettid = 0n;
   /** The argument registers the parent passed to clone, restored in the child. */
   pendingChildArgs: bigint[] | null = null;
+  /** set_robust_list: the head of the thread's robust futex list, walked when it exits (robust.ts). */
+  robustList = 0n;
+  /** The thread has reached its exit (PTRACE_EVENT_EXIT): it no longer owns PI futexes. */
+  exiting = false;
+  /** A SIGSTOP the kernel sent only to make a native futex wait re-check its word (robust.ts). */
+  kickPending = false;
   /** Called at the exec event (true) or when execve failed (false). */
   pendingExec: ((ok: boolean) => void) | null = null;
 

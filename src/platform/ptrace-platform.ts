@@ -8,14 +8,16 @@
 // of the tuml process (forks are made with CLONE_PARENT), so nothing else
 // waits for them. See docs/internals/platform.md.
 import { scratch, spawnStubRaw, syscall } from '../host/libc.js';
-import { E } from '../host/errno.js';
+import { E, Errno } from '../host/errno.js';
 import {
-  getEventMsg, getRegs, getSigInfo, setSigInfo, ptrace, PTRACE, PTRACE_EVENT, PTRACE_O, Regs, setRegs, W, waitAny,
+  getEventMsg, getRegs, getSigInfo, setSigInfo, ptrace, PTRACE, PTRACE_EVENT, PTRACE_O, REG, Regs, setRegs, W, waitAny,
 } from './ptrace.js';
 import { buildFilter } from './seccomp.js';
 import { GuestMemory } from './memory.js';
 
-const SIGTRAP = 5, SIGSTOP = 19, SIGKILL = 9;
+const SIGTRAP = 5, SIGSTOP = 19, SIGKILL = 9, SIGBUS = 7, SIGSEGV = 11;
+/** A stub the kernel runs in a guest thread lives in one page. */
+const STUB_PAGE = 4096n;
 const SYSCALL_STOP = SIGTRAP | 0x80;
 /** How long drain() keeps polling for the next stop before going back to the event loop. */
 const SPIN_NS = BigInt(Number(process.env.TUML_SPIN_US ?? 30) * 1000);
@@ -40,6 +42,12 @@ export interface PlatformHooks {
    * it now has the leader's tid and `replaced` is the leader, which is gone.
    */
   exec(th: HostThread, replaced: HostThread | null): void;
+  /**
+   * The thread is about to exit (PTRACE_EVENT_EXIT): it runs no more user
+   * code, but its memory is still there (read it through th.mem). `status`
+   * is the wait status it exits with. The platform lets it go on afterwards.
+   */
+  exiting(th: HostThread, status: number): void;
   /**
    * The host thread is gone; `status` is its host wait status, `rusage` the
    * struct rusage the host reported with it (its whole process's usage so far).
@@ -71,6 +79,11 @@ export class HostThread {
   }
 
   constructor(readonly platform: PtracePlatform, public tid: number, public tgid: number) {}
+
+  /** Running guest code or a host system call: not held in a stop by the tracer. */
+  runningNatively(): boolean {
+    return this.started && this.at === 'running' && this.waiter === null && !this.holdStopped;
+  }
 
   // By the thread's own tid: the leader may be gone (pthread_exit) while the others run.
   get mem(): GuestMemory { return this.platform.memory(this.tid); }
@@ -191,6 +204,53 @@ export class HostThread {
     });
   }
 
+  /**
+   * Runs a machine-code stub the kernel placed in the guest's memory (ending
+   * in int3) in this thread, stopped at the system call being served, with
+   * the given registers, and resolves with the registers at the int3. Like
+   * inject(), it first skips the trapped call (here by jumping to the stub
+   * straight from its seccomp stop); complete() or restart() end the call
+   * afterwards, and injections may follow. A fault inside the stub (the
+   * address the kernel passed is not writable) resolves with null.
+   */
+  runStub(addr: bigint, set: Partial<Record<keyof typeof REG, bigint>>): Promise<Regs | null> {
+    if (this.at !== 'seccomp' && this.at !== 'exit') throw new Error('runStub: not stopped at a system call');
+    return new Promise((resolve, reject) => {
+      const r = this.regs.clone();
+      r.set('orig_rax', -1n);   // at the seccomp stop: the trapped call is skipped
+      r.set('rip', addr);
+      for (const [name, v] of Object.entries(set)) r.set(name as keyof typeof REG, v as bigint);
+      // Where the call's completion (or an injection) starts from: with the
+      // thread's own registers, ready to return from the skipped call.
+      const rest = this.regs.clone();
+      rest.set('orig_rax', -1n);
+      const inStub = (rip: bigint) => rip >= addr && rip <= addr + STUB_PAGE;
+      this.waiter = (s) => {
+        if (s.kind === 'exited') { this.waiter = null; reject(new Errno(E.ESRCH, 'the thread is gone')); return; }
+        if (s.kind === 'event') { this.platform.handleEvent(this, s.event, s.msg); this.resume(PTRACE.CONT, 0); return; }
+        if (s.kind !== 'signal') { this.resume(PTRACE.CONT, 0); return; }
+        const now = getRegs(this.tid);
+        const done = s.sig === SIGTRAP && inStub(now.get('rip'));
+        const fault = (s.sig === SIGSEGV || s.sig === SIGBUS) && inStub(now.get('rip'));
+        if (!done && !fault) {
+          // Another signal came meanwhile: it is delivered when the call ends.
+          this.deferredSignals.push(s.sig);
+          this.resume(PTRACE.CONT, 0);
+          return;
+        }
+        this.waiter = null;
+        // The thread stays in this signal-delivery-stop (the trap or fault is
+        // discarded when it is resumed with no signal).
+        setRegs(this.tid, rest);
+        this.at = 'exit';
+        resolve(done ? now : null);
+      };
+      setRegs(this.tid, r);
+      this.at = 'running';
+      this.resume(PTRACE.CONT, 0);
+    });
+  }
+
   private resumeWith(r: Regs, req: number): void {
     setRegs(this.tid, r);
     this.at = 'running';
@@ -253,7 +313,7 @@ export class PtracePlatform {
     for (let i = 0; !w && i < 1_000_000; i++) w = waitAny(pid);
     if (!w || !W.stopped(w.status)) throw new Error('tuml: the first guest process did not stop');
     const opts = PTRACE_O.TRACESYSGOOD | PTRACE_O.TRACEFORK | PTRACE_O.TRACEVFORK | PTRACE_O.TRACECLONE |
-      PTRACE_O.TRACEEXEC | PTRACE_O.TRACESECCOMP | PTRACE_O.EXITKILL;
+      PTRACE_O.TRACEEXEC | PTRACE_O.TRACESECCOMP | PTRACE_O.TRACEEXIT | PTRACE_O.EXITKILL;
     if (ptrace(PTRACE.SETOPTIONS, pid, 0, opts) < 0) throw new Error('tuml: PTRACE_SETOPTIONS failed');
     const th = new HostThread(this, pid, pid);
     th.started = true;
@@ -361,8 +421,14 @@ export class PtracePlatform {
   }
 
 
-  /** A ptrace event of `th` other than seccomp: new children and exec. */
+  /** A ptrace event of `th` other than seccomp and exec: new children, exit. */
   handleEvent(th: HostThread, ev: number, msg: number): void {
+    if (ev === PTRACE_EVENT.EXIT) {
+      // Every dying thread stops here (options are inherited), also when
+      // killed by SIGKILL or by another thread's exit_group.
+      this.hooks.exiting(th, msg);
+      return;
+    }
     if (ev === PTRACE_EVENT.FORK || ev === PTRACE_EVENT.VFORK || ev === PTRACE_EVENT.CLONE) {
       const kind = ev === PTRACE_EVENT.FORK ? 'fork' : ev === PTRACE_EVENT.VFORK ? 'vfork' : 'clone';
       const child = new HostThread(this, msg, kind === 'clone' ? th.tgid : msg);

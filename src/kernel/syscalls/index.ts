@@ -13,3 +13,4 @@ import './time.js';
 import './signal.js';
 import './signalfd.js';
 import './pidfd.js';
+import './futex.js';

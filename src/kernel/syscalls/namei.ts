@@ -4,7 +4,7 @@
 // final component does the operation.
 import { Errno, E } from '../../host/errno.js';
 import { File, O, S_IFMT, S_IFDIR, S_IFLNK, S_IFREG, S_IFIFO, S_IFCHR, S_IFBLK, S_IFSOCK, encodeStat, type Stat } from '../../fs/file.js';
-import { AT_FDCWD, joinPath, type Location } from '../../fs/namei.js';
+import { AT_FDCWD, joinPath, RESOLVE, type Location } from '../../fs/namei.js';
 import { FifoOpen, openFifoAsync } from '../../fs/pipe.js';
 import type { SetAttr } from '../../fs/inode.js';
 import type { Kernel } from '../kernel.js';
@@ -21,21 +21,26 @@ const str = (t: Task, a: bigint) => t.mem.readCString(a);
 // ---- open ----
 
 /** Opens a path and installs the file: the common part of open, openat, creat and openat2. */
-export async function doOpen(k: Kernel, t: Task, dirfd: number, path: string, flags: number, mode: number): Promise<number> {
-  const file = await openFile(k, t, dirfd, path, flags, mode);
+export async function doOpen(k: Kernel, t: Task, dirfd: number, path: string, flags: number, mode: number, resolve = 0): Promise<number> {
+  const file = await openFile(k, t, dirfd, path, flags, mode, resolve);
   return t.files.install(file, (flags & O.CLOEXEC) !== 0, t.group.rlimits.nofile());
 }
 
-export async function openFile(k: Kernel, t: Task, dirfd: number, path: string, flags: number, mode: number): Promise<File> {
-  if (flags & __O_TMPFILE) return openTmpfile(k, t, dirfd, path, flags, mode);
+/** resolve: openat2's RESOLVE_* flags, which limit the path walk. */
+export async function openFile(k: Kernel, t: Task, dirfd: number, path: string, flags: number, mode: number, resolve = 0): Promise<File> {
+  // build_open_how: O_PATH drops every other flag (openat2 refused them already).
+  if (flags & O.PATH) flags &= O.DIRECTORY | O.NOFOLLOW | O.PATH | O.CLOEXEC;
+  // build_open_flags (Linux 6.4+): O_CREAT|O_DIRECTORY never made sense.
+  if ((flags & O.CREAT) && (flags & O.DIRECTORY)) throw new Errno(E.EINVAL);
+  if (flags & __O_TMPFILE) return openTmpfile(k, t, dirfd, path, flags, mode, resolve);
   let file: File;
   let loc: Location | null = null;
   try {
     if (flags & O.CREAT) {
-      const r = openCreate(k, t, dirfd, path, flags, mode);
+      const r = openCreate(k, t, dirfd, path, flags, mode, { resolve, root: undefined });
       file = r.file; loc = r.loc;
     } else {
-      const target = k.namei.resolveAny(t, dirfd, path, { follow: !(flags & O.NOFOLLOW) });
+      const target = k.namei.resolveAny(t, dirfd, path, { follow: !(flags & O.NOFOLLOW), resolve });
       if (target instanceof File) return reopen(t, target, flags);
       loc = target;
       file = openLocation(t, loc, flags);
@@ -56,13 +61,14 @@ const __O_TMPFILE = 0o20000000;
  * location names it as Linux's d_path does ("dir/#ino (deleted)"), and its
  * inode is the filesystem's unnamed one, which linkat can give a name.
  */
-function openTmpfile(k: Kernel, t: Task, dirfd: number, path: string, flags: number, mode: number): File {
-  // build_open_flags: O_TMPFILE needs its O_DIRECTORY, excludes O_CREAT and
-  // O_PATH, and must be opened for writing (else the file is useless).
+function openTmpfile(k: Kernel, t: Task, dirfd: number, path: string, flags: number, mode: number, resolve: number): File {
+  // build_open_flags: O_TMPFILE needs its O_DIRECTORY, excludes O_CREAT,
+  // and must be opened for writing (else the file is useless).
   if ((flags & (O.TMPFILE | O.CREAT)) !== O.TMPFILE) throw new Errno(E.EINVAL);
-  if ((flags & O.ACCMODE) === O.RDONLY || (flags & O.PATH)) throw new Errno(E.EINVAL);
-  const dir = k.namei.resolve(t, dirfd, path, { follow: !(flags & O.NOFOLLOW) });
+  if ((flags & O.ACCMODE) === O.RDONLY) throw new Errno(E.EINVAL);
+  const dir = k.namei.resolve(t, dirfd, path, { follow: !(flags & O.NOFOLLOW), resolve });
   if (!dir.inode.isDir()) throw new Errno(E.ENOTDIR);
+  dir.inode.access(t, 2 | 1);   // vfs_tmpfile: MAY_WRITE | MAY_EXEC on the directory
   const { file, inode } = dir.inode.tmpfile(t, mode & 0o7777 & ~t.fs.umask, flags);
   file.location = { mnt: dir.mnt, inode, path: `${joinPath(dir.path, `#${inode.getattr().ino}`)} (deleted)` };
   return file;
@@ -79,11 +85,17 @@ function openLocation(t: Task, loc: Location, flags: number): File {
   return inode.open(t, flags);
 }
 
-function openCreate(k: Kernel, t: Task, dirfd: number, path: string, flags: number, mode: number, links = 40): { file: File; loc: Location } {
-  const { dir, name, trailingSlash } = k.namei.resolveParent(t, dirfd, path);
+/**
+ * openat2's RESOLVE_* flags and, once a dangling link moves the walk
+ * elsewhere, the root of the original scope (undefined until then).
+ */
+interface Scope { resolve: number; root: Location | undefined }
+
+function openCreate(k: Kernel, t: Task, dirfd: number, path: string, flags: number, mode: number, scope: Scope, links = 40): { file: File; loc: Location } {
+  const { dir, name, trailingSlash } = k.namei.resolveParent(t, dirfd, path, scope);
   let existing: Location | null = null;
   try {
-    existing = k.namei.resolve(t, dirfd, path, { follow: !(flags & (O.EXCL | O.NOFOLLOW)) });
+    existing = k.namei.resolve(t, dirfd, path, { follow: !(flags & (O.EXCL | O.NOFOLLOW)), ...scope });
   } catch (e) {
     if (!(e instanceof Errno) || e.errno !== E.ENOENT) throw e;
   }
@@ -97,9 +109,11 @@ function openCreate(k: Kernel, t: Task, dirfd: number, path: string, flags: numb
   const dangling = danglingLink(dir, name);
   if (dangling !== null && !(flags & (O.EXCL | O.NOFOLLOW))) {
     // O_CREAT follows a dangling symlink and creates its target.
-    if (links <= 0) throw new Errno(E.ELOOP);
+    if (links <= 0 || (scope.resolve & RESOLVE.NO_SYMLINKS)) throw new Errno(E.ELOOP);
+    const inner: Scope = { resolve: scope.resolve, root: k.namei.scopeRoot(t, dirfd, { follow: true, ...scope }) };
+    if (dangling.startsWith('/') && (scope.resolve & RESOLVE.NO_XDEV) && dir.mnt !== (inner.root ?? t.fs.root).mnt) throw new Errno(E.EXDEV);
     const from = dangling.startsWith('/') ? AT_FDCWD : dirFd(t, dir);
-    try { return openCreate(k, t, from, dangling, flags, mode, links - 1); } finally { if (from !== AT_FDCWD) t.files.close(from); }
+    try { return openCreate(k, t, from, dangling, flags, mode, inner, links - 1); } finally { if (from !== AT_FDCWD) t.files.close(from); }
   }
   if (dangling !== null) throw new Errno(flags & O.EXCL ? E.EEXIST : E.ELOOP);
   const file = dir.inode.create(t, name, (mode & 0o7777 & ~t.fs.umask), flags & ~O.EXCL);
@@ -134,14 +148,33 @@ function reopen(t: Task, f: File, flags: number): File {
 register('open', (k, t, a) => doOpen(k, t, AT_FDCWD, str(t, a[0]), int(a[1]), int(a[2])));
 register('openat', (k, t, a) => doOpen(k, t, int(a[0]), str(t, a[1]), int(a[2]), int(a[3])));
 register('creat', (k, t, a) => doOpen(k, t, AT_FDCWD, str(t, a[0]), O.CREAT | O.WRONLY | O.TRUNC, int(a[1])));
+/** The flags open(2) knows (VALID_OPEN_FLAGS); openat2 refuses any other bit. */
+const VALID_OPEN_FLAGS = BigInt(O.ACCMODE | O.CREAT | O.EXCL | O.NOCTTY | O.TRUNC | O.APPEND | O.NONBLOCK | O.DSYNC |
+  O.ASYNC | O.DIRECT | O.LARGEFILE | O.DIRECTORY | O.NOFOLLOW | O.NOATIME | O.CLOEXEC | O.PATH | O.SYNC | O.TMPFILE);
+const OPEN_HOW_SIZE_VER0 = 24n;
+
 register('openat2', (k, t, a) => {
-  // struct open_how { u64 flags; u64 mode; u64 resolve; }
-  const size = Number(a[3]);
-  if (size < 24) throw new Errno(E.EINVAL);
-  const how = t.mem.read(a[2], 24);
-  const flags = Number(how.readBigUInt64LE(0)), mode = Number(how.readBigUInt64LE(8));
-  if (how.readBigUInt64LE(16) !== 0n) throw new Errno(E.EINVAL, 'RESOLVE_* flags come with the VFS issue');
-  return doOpen(k, t, int(a[0]), str(t, a[1]), flags, mode);
+  // struct open_how { u64 flags; u64 mode; u64 resolve; }, extensible: a
+  // larger struct is accepted when the bytes this kernel does not know are 0.
+  const usize = a[3];
+  if (usize < OPEN_HOW_SIZE_VER0) throw new Errno(E.EINVAL);
+  if (usize > 4096n) throw new Errno(E.E2BIG);
+  const how = t.mem.read(a[2], Number(usize));
+  if (how.subarray(24).some((b) => b !== 0)) throw new Errno(E.E2BIG);
+  const flags = how.readBigUInt64LE(0), mode = how.readBigUInt64LE(8), resolve = how.readBigUInt64LE(16);
+  // build_open_flags, strict where open(2) ignores what it does not know.
+  if (flags & ~VALID_OPEN_FLAGS) throw new Errno(E.EINVAL);
+  if (resolve & ~0x3fn) throw new Errno(E.EINVAL);
+  if ((flags & BigInt(O.PATH)) && (flags & ~BigInt(O.DIRECTORY | O.NOFOLLOW | O.PATH | O.CLOEXEC))) throw new Errno(E.EINVAL);
+  if ((resolve & BigInt(RESOLVE.BENEATH)) && (resolve & BigInt(RESOLVE.IN_ROOT))) throw new Errno(E.EINVAL);
+  const willCreate = (flags & BigInt(O.CREAT | __O_TMPFILE)) !== 0n;
+  if (willCreate ? mode & ~0o7777n : mode !== 0n) throw new Errno(E.EINVAL);
+  // Every lookup counts as cached (the walk never sleeps on a disk), but an
+  // open that may create or truncate cannot be done without blocking.
+  if ((resolve & BigInt(RESOLVE.CACHED)) && (flags & BigInt(O.TRUNC | O.CREAT | __O_TMPFILE))) throw new Errno(E.EAGAIN);
+  let f = Number(flags);
+  if (!(f & O.PATH)) f |= O.LARGEFILE;
+  return doOpen(k, t, int(a[0]), str(t, a[1]), f, Number(mode), Number(resolve));
 });
 
 // ---- stat ----
@@ -321,8 +354,8 @@ register('renameat2', (k, t, a) => renameAt(k, t, int(a[0]), str(t, a[1]), int(a
 
 function linkAt(k: Kernel, t: Task, olddir: number, oldpath: string, newdir: number, newpath: string, flags: number): number {
   if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) throw new Errno(E.EINVAL);
-  // Linking an fd itself (flink) needs CAP_DAC_READ_SEARCH before Linux 6.10.
-  if ((flags & AT_EMPTY_PATH) && !t.cred.capable(CAP.DAC_READ_SEARCH)) throw new Errno(E.ENOENT);
+  // AT_EMPTY_PATH (flink) is allowed as since Linux 6.10 for a file its
+  // caller opened; files do not record their opener's credentials here.
   // An O_TMPFILE file reached through its fd (AT_EMPTY_PATH or a /proc fd
   // link) resolves to its location, whose inode the filesystem links.
   const old = k.namei.resolve(t, olddir, oldpath, { follow: (flags & AT_SYMLINK_FOLLOW) !== 0, emptyOk: (flags & AT_EMPTY_PATH) !== 0 });

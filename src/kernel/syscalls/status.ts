@@ -1,13 +1,11 @@
 // What is missing from system calls the kernel does serve: the notes of the
 // "partial" rows of docs/syscalls.md. A call leaves this list when it is complete.
 export const PARTIAL: Record<string, string> = {
-  fcntl: 'record locks (F_SETLK/F_GETLK/OFD) are accepted but not kept; F_SETOWN/F_SETSIG ignored',
-  flock: 'accepted but not kept',
+  fcntl: 'F_SETOWN/F_SETSIG are kept but SIGIO is never sent',
   ppoll: 'the temporary signal mask is not applied',
   pselect6: 'the temporary signal mask is not applied',
   epoll_pwait: 'the temporary signal mask is not applied',
   epoll_pwait2: 'the temporary signal mask is not applied',
-  openat2: 'RESOLVE_* flags refused with EINVAL',
   clone: 'namespaces (CLONE_NEW*) refused',
   clone3: 'namespaces (CLONE_NEW*) and set_tid refused',
   signalfd: 'poll readiness is computed for the thread that last used the fd',

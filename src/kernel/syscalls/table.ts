@@ -18,8 +18,11 @@ export class Native {
 
 export type SysRet = number | bigint | Native;
 export type Handler = (k: Kernel, t: Task, a: bigint[]) => SysRet | Promise<SysRet>;
-/** How a call interrupted by a signal ends (Linux's -ERESTARTSYS family). */
-export type Restart = 'sys' | 'nohand' | 'never';
+/**
+ * How a call interrupted by a signal ends (Linux's -ERESTARTSYS family;
+ * 'always' is -ERESTARTNOINTR: restarted even after a handler without SA_RESTART).
+ */
+export type Restart = 'sys' | 'nohand' | 'never' | 'always';
 
 interface Entry { fn: Handler; restart: Restart }
 const table = new Map<number, Entry>();
