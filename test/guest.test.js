@@ -61,9 +61,6 @@ const KNOWN_GAPS = {
   net_unix_listen: 'AF_UNIX sockets come with issue 6',
   sig_sigpipe: 'its last part needs AF_UNIX sockets (issue 6)',
   proc_self_fd: 'its socket fds need AF_UNIX sockets (issue 6)',
-  thr_pi_mutex: 'PI futexes: the futex words hold guest tids the host cannot resolve',
-  thr_robust_thread: 'robust futexes: the host walks robust lists with host tids',
-  thr_robust_process: 'robust futexes: the host walks robust lists with host tids',
 };
 
 let workDir; // binaries in workDir/bin, scratch cwds in workDir/run-*

@@ -2,11 +2,13 @@
 // which is the guest's: the host's FUTEX_LOCK_PI would look it up in the
 // host's pid namespace. The kernel keeps Linux's word protocol
 // (owner TID | FUTEX_WAITERS | FUTEX_OWNER_DIED), queues the waiters itself in
-// FIFO order and hands the lock over directly at unlock. Every change of a
-// word is a lock cmpxchg run in the calling thread (futex_atomic.ts), since
-// guest threads take and release uncontended locks in user space with their
-// own atomics at any moment. Priority inheritance itself (boosting the
-// owner) is not done: glibc needs only a correct lock with this protocol.
+// FIFO order and hands the lock over directly at unlock, leaving
+// FUTEX_WAITERS set as Linux does (the next unlock comes to the kernel). Guest threads take
+// and release uncontended locks in user space with their own atomics at any
+// moment, so a change of a word they could race with is a lock cmpxchg run in
+// the calling thread (futex_atomic.ts); see storeOwned for the one change
+// they cannot race with. Priority inheritance itself (boosting the owner) is
+// not done: glibc needs only a correct lock with this protocol.
 import { readFileSync } from 'node:fs';
 import { Errno, E } from '../host/errno.js';
 import { cmpxchg32 } from './futex_atomic.js';
@@ -34,10 +36,15 @@ interface Waiter {
   /**
    * Set when the lock becomes the waiter's: 'granted' when the unlocker wrote
    * the waiter's tid in the word, 'takeover' when the owner died and the
-   * waiter writes it itself. From then on a timeout or signal is ignored (a
-   * signal stays pending on the host and is taken when the call returns).
+   * waiter writes it itself.
    */
   outcome: Outcome | null;
+  /**
+   * An unlock is writing the waiter's tid in the word. From then on a timeout
+   * or signal is ignored (a signal stays pending on the host and is taken
+   * when the call returns), unless the hand-over fails.
+   */
+  reserved: boolean;
   wake: () => void;
   /** A timeout or signal that came while an unlock was handing the lock over: taken if that fails. */
   missed: (() => void) | null;
@@ -106,6 +113,23 @@ export class PiFutexes {
     return (await cmpxchg32(t, uaddr, expected, next)) === (expected >>> 0);
   }
 
+  /**
+   * Changes a word that has FUTEX_WAITERS set and is owned by the caller,
+   * who is in the kernel: no one else can change it (user space takes only a
+   * 0 word, only the owner releases one, and the kernel's own changes of this
+   * futex are serialized), so a plain write is enough and saves the stub's
+   * round trip on the unlock path of a contended lock. It is written low
+   * bytes first, then the top byte: every value a reader can see before the
+   * last store keeps FUTEX_WAITERS, so is neither 0 nor FUTEX_OWNER_DIED,
+   * which are the values a locker acts on.
+   */
+  private storeOwned(t: Task, uaddr: bigint, next: number): void {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(next >>> 0);
+    t.mem.write(uaddr, b.subarray(0, 3));
+    t.mem.write(uaddr + 3n, b.subarray(3));
+  }
+
   /** FUTEX_LOCK_PI, FUTEX_LOCK_PI2 and (trylock) FUTEX_TRYLOCK_PI. */
   async lock(t: Task, uaddr: bigint, priv: boolean, deadline: Deadline | null, trylock: boolean): Promise<number> {
     if (uaddr & 3n) throw new Errno(E.EINVAL);
@@ -150,7 +174,7 @@ export class PiFutexes {
       state = new PiState(uval & FUTEX_TID_MASK);
       this.states.set(key, state);
     }
-    const w: Waiter = { task: t, outcome: null, wake: () => {}, missed: null };
+    const w: Waiter = { task: t, outcome: null, reserved: false, wake: () => {}, missed: null };
     state.waiters.push(w);
     // The owner may have exited while the word was being changed.
     if (!state.takeover && !this.alive(state.owner)) this.ownerDied(state.owner);
@@ -178,7 +202,8 @@ export class PiFutexes {
         then();
       };
       const end = (f: () => void) => {
-        if (w.outcome) { w.missed = f; return; }
+        if (w.outcome) return;
+        if (w.reserved) { w.missed = f; return; }
         f();
       };
       w.wake = () => { settle(); resolve(w.outcome ?? 'timeout'); };
@@ -202,7 +227,7 @@ export class PiFutexes {
 
   /** A hand-over did not happen: the waiter is first in the queue again. */
   private unreserve(st: PiState, w: Waiter): void {
-    w.outcome = null;
+    w.reserved = false;
     st.waiters.unshift(w);
     const missed = w.missed;
     w.missed = null;
@@ -228,9 +253,7 @@ export class PiFutexes {
     try {
       for (;;) {
         const uval = t.mem.readU32(uaddr);
-        const more = !!st && st.waiters.length > 0;
-        const next = (t.tid | FUTEX_OWNER_DIED | (more ? FUTEX_WAITERS : 0)) >>> 0;
-        if (await this.swap(t, uaddr, uval, next)) break;
+        if (await this.swap(t, uaddr, uval, (t.tid | FUTEX_OWNER_DIED | FUTEX_WAITERS) >>> 0)) break;
       }
     } finally {
       if (st && st.takeover === w) {
@@ -251,25 +274,34 @@ export class PiFutexes {
         if ((uval & FUTEX_TID_MASK) !== t.tid) throw new Errno(E.EPERM);
         const st = this.states.get(key);
         const w = st ? this.nextWaiter(st) : null;
+        const waitersBit = (uval & FUTEX_WAITERS) !== 0;
         if (st && w) {
-          w.outcome = 'granted';
-          const more = st.waiters.length > 0;
-          let ok = false;
-          try {
-            ok = await this.swap(t, uaddr, uval, (w.task.tid | (more ? FUTEX_WAITERS : 0)) >>> 0);
-          } finally {
-            if (!ok) this.unreserve(st, w);
+          const next = (w.task.tid | FUTEX_WAITERS) >>> 0;
+          if (waitersBit) {
+            this.storeOwned(t, uaddr, next);
+          } else {
+            // Without FUTEX_WAITERS (the waiters' lock calls have not set it
+            // yet, or glibc called for another reason): a real cmpxchg.
+            w.reserved = true;
+            let ok = false;
+            try {
+              ok = await this.swap(t, uaddr, uval, next);
+            } finally {
+              if (!ok) this.unreserve(st, w);
+            }
+            if (!ok) continue;
           }
-          if (!ok) continue;
           st.owner = w.task.tid;
           if (!st.busy) this.states.delete(key);
+          w.outcome = 'granted';
+          w.missed = null;
           w.wake();
           return 0;
         }
-        if (await this.swap(t, uaddr, uval, 0)) {
-          if (st && !st.busy) this.states.delete(key);
-          return 0;
-        }
+        if (waitersBit) this.storeOwned(t, uaddr, 0);
+        else if (!(await this.swap(t, uaddr, uval, 0))) continue;
+        if (st && !st.busy) this.states.delete(key);
+        return 0;
       }
     });
   }

@@ -16,7 +16,7 @@ export const ROBUST_LIST_HEAD_SIZE = 24;
 const ROBUST_LIST_LIMIT = 2048;   // a list cannot make the kernel loop forever
 
 /** A list pointer; its low bit says the lock is a PI futex. */
-function fetchEntry(mem: GuestMemory, at: bigint): { entry: bigint; pi: boolean } {
+function fetchEntry(mem: GuestMemory, at: bigint): Entry {
   const v = mem.readU64(at);
   return { entry: v & ~1n, pi: (v & 1n) !== 0n };
 }
@@ -24,9 +24,10 @@ function fetchEntry(mem: GuestMemory, at: bigint): { entry: bigint; pi: boolean 
 /**
  * Marks the word at uaddr, owned by the dead thread, FUTEX_OWNER_DIED
  * (keeping FUTEX_WAITERS). The thread can no longer run the cmpxchg stub
- * (futex_atomic.ts), so the word is written a byte at a time by
- * process_vm_writev, in an order whose every intermediate value is one that
- * no other locker can act on (a 1-byte store is atomic):
+ * (futex_atomic.ts), so the word is written by process_vm_writev (which
+ * copies bytes, in any order within one write) in three writes chosen so that
+ * no value a reader can see before the last is one a locker acts on (the
+ * one-byte writes are single stores):
  *   1. set FUTEX_WAITERS (top byte): the word stays owned, only waiters
  *      could change it, and setting FUTEX_WAITERS is all they do;
  *   2. clear the three low bytes of the tid: still FUTEX_WAITERS, never 0
@@ -60,28 +61,34 @@ function handleFutexDeath(mem: GuestMemory, uaddr: bigint, tid: number, pi: bool
   return true;
 }
 
+type Entry = { entry: bigint; pi: boolean };
+
+/** The walk itself; a fault ends it, as in Linux (which then skips list_op_pending too). */
+function walk(mem: GuestMemory, head: bigint, tid: number, out: { wake: boolean }): void {
+  let { entry, pi } = fetchEntry(mem, head);
+  const futexOffset = BigInt.asIntN(64, mem.readU64(head + 8n));
+  const pending = fetchEntry(mem, head + 16n);
+  let limit = ROBUST_LIST_LIMIT;
+  while (entry !== head) {
+    let next: Entry | null = null;
+    try { next = fetchEntry(mem, entry); } catch { /* the walk ends after this entry */ }
+    // The lock being taken or released (list_op_pending) is handled last.
+    if (entry !== pending.entry && !handleFutexDeath(mem, entry + futexOffset, tid, pi, false, out)) return;
+    if (!next) return;
+    ({ entry, pi } = next);
+    if (--limit === 0) break;
+  }
+  if (pending.entry) handleFutexDeath(mem, pending.entry + futexOffset, tid, pending.pi, true, out);
+}
+
 /** exit_robust_list: run for a thread at its exit, with its memory still there. */
 export function exitRobustList(k: Kernel, t: Task): void {
   const head = t.robustList;
   if (!head) return;
   t.robustList = 0n;
-  const mem = t.mem;
   const out = { wake: false };
   try {
-    let { entry, pi } = fetchEntry(mem, head);
-    const futexOffset = BigInt.asIntN(64, mem.readU64(head + 8n));
-    const pending = fetchEntry(mem, head + 16n);
-    let limit = ROBUST_LIST_LIMIT;
-    while (entry !== head) {
-      let next: { entry: bigint; pi: boolean } | null = null;
-      try { next = fetchEntry(mem, entry); } catch { /* the walk ends after this entry */ }
-      // The lock being taken or released (list_op_pending) is handled last.
-      if (entry !== pending.entry && !handleFutexDeath(mem, entry + futexOffset, t.tid, pi, false, out)) break;
-      if (!next) break;
-      ({ entry, pi } = next);
-      if (--limit === 0) break;
-    }
-    if (pending.entry) handleFutexDeath(mem, pending.entry + futexOffset, t.tid, pending.pi, true, out);
+    walk(t.mem, head, t.tid, out);
   } catch {
     // An unreadable head: nothing to do, as Linux.
   }

@@ -425,8 +425,9 @@ export class PtracePlatform {
   handleEvent(th: HostThread, ev: number, msg: number): void {
     if (ev === PTRACE_EVENT.EXIT) {
       // Every dying thread stops here (options are inherited), also when
-      // killed by SIGKILL or by another thread's exit_group.
-      this.hooks.exiting(th, msg);
+      // killed by SIGKILL or by another thread's exit_group; it must be let
+      // go whatever the kernel makes of it.
+      try { this.hooks.exiting(th, msg); } catch (e) { console.error('tuml: platform error at exit', e); }
       return;
     }
     if (ev === PTRACE_EVENT.FORK || ev === PTRACE_EVENT.VFORK || ev === PTRACE_EVENT.CLONE) {

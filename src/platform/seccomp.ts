@@ -20,7 +20,7 @@ const SECCOMP_RET_ALLOW = 0x7fff0000;
 const AUDIT_ARCH_X86_64 = 0xc000003e;
 const X32_SYSCALL_BIT = 0x40000000;
 const MAP_ANONYMOUS = 0x20;
-const FUTEX_CMD_MASK = 0x7f;   // the op without FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME
+export const FUTEX_CMD_MASK = 0x7f;   // the op without FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME
 
 /** futex operations whose word holds an owner's tid: the kernel serves them. */
 export const FUTEX_PI_OPS = {

@@ -1,13 +1,12 @@
 // futex (its PI operations: the seccomp filter lets the others run natively)
 // and the robust futex list (kernel/futex/syscalls.c).
 import { Errno, E } from '../../host/errno.js';
-import { FUTEX_PI_OPS } from '../../platform/seccomp.js';
+import { FUTEX_CMD_MASK, FUTEX_PI_OPS } from '../../platform/seccomp.js';
 import { readDeadline } from '../futex.js';
 import { ROBUST_LIST_HEAD_SIZE } from '../robust.js';
 import { CAP } from '../cred.js';
 import { int, Native, register } from './table.js';
 
-const FUTEX_CMD_MASK = 0x7f;
 const FUTEX_PRIVATE_FLAG = 128;
 const FUTEX_CLOCK_REALTIME = 256;
 

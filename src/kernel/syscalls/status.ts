@@ -14,4 +14,6 @@ export const PARTIAL: Record<string, string> = {
   execve: 'ELF programs must live on hostfs (loaded by the host); no setuid on exec yet',
   execveat: 'as execve',
   mmap: 'files with a host object behind them (hostfs, memfd, /dev/zero); others ENODEV',
+  futex: 'PI operations are the kernel\'s (a FIFO lock with Linux\'s word protocol, no priority boosting); WAIT_REQUEUE_PI and CMP_REQUEUE_PI: ENOSYS; the others run natively',
+  set_robust_list: 'the list is walked when the thread exits, not when it calls execve',
 };
