@@ -12,6 +12,14 @@ import { Inode, type SuperBlock } from '../inode.js';
 import type { Location } from '../namei.js';
 
 /** Who owns an entry and since when: per-process entries belong to the process. */
+
+/** seq_lseek(): SEEK_SET and SEEK_CUR only (the size is not known before the end is generated). */
+function seekSetCur(pos: bigint, off: bigint, whence: number): bigint {
+  const p = whence === 0 ? off : whence === 1 ? pos + off : -1n;
+  if (p < 0n) throw new Errno(E.EINVAL);
+  return p;
+}
+
 export interface Ownership { uid: number; gid: number; timeMs: number }
 export type OwnerFn = () => Ownership;
 
@@ -133,13 +141,8 @@ export class SeqFile extends File {
 
   // seq_lseek(): SEEK_SET and SEEK_CUR only; the size is not known before the end is generated.
   override llseek(off: bigint, whence: number): bigint {
-    let p: bigint;
-    if (whence === 0) p = off;
-    else if (whence === 1) p = this.pos + off;
-    else throw new Errno(E.EINVAL);
-    if (p < 0n) throw new Errno(E.EINVAL);
-    this.pos = p;
-    return p;
+    this.pos = seekSetCur(this.pos, off, whence);
+    return this.pos;
   }
 
   override stat(): Stat { return this.inode.getattr(); }
@@ -210,13 +213,8 @@ export class ProcDirFile extends File {
   }
 
   override llseek(off: bigint, whence: number): bigint {
-    let p: bigint;
-    if (whence === 0) p = off;
-    else if (whence === 1) p = this.pos + off;
-    else throw new Errno(E.EINVAL);
-    if (p < 0n) throw new Errno(E.EINVAL);
-    this.pos = p;
-    return p;
+    this.pos = seekSetCur(this.pos, off, whence);
+    return this.pos;
   }
 
   override read(): Buffer { throw new Errno(E.EISDIR); }
