@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// npm run bench: each workload natively and inside tuml in the same run; the
-// result is the ratio (tuml / native, or native / tuml for throughputs).
+// npm run bench: each workload natively and inside tuml in the same run,
+// reported as a ratio (how many times slower tuml is). The floor of the
+// interception mechanism (shared/reference/trap_cost.c, when present) is
+// measured in the same run, to compare the kernel's cost per syscall with it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,26 +12,66 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const tuml = join(here, '..', 'dist/cli/main.js');
 const out = mkdtempSync(join(tmpdir(), 'tuml-bench-'));
+const build = (src) => { const bin = join(out, src.replace(/\.c$/, '')); execFileSync('gcc', ['-O2', '-o', bin, join(here, 'guest', src)]); return bin; };
 
-const benches = [
-  { name: 'syscall (getppid), µs/call', src: 'getppid.c', args: ['20000'], lowerIsBetter: true },
-  { name: 'pipe throughput, MiB/s', src: 'pipe.c', args: [], lowerIsBetter: false },
-  { name: 'fork+exec+wait, µs/round', src: 'spawn.c', args: ['50'], lowerIsBetter: true },
-];
-
-function runOnce(argv) {
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 300000 });
+function run(argv, opts = {}) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 600000, maxBuffer: 1 << 26, ...opts });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${argv.join(' ')}: status ${r.status}: ${r.stderr}`);
-  return Number(r.stdout.trim());
+  return { value: Number(r.stdout.trim().split('\n').pop()), ms };
 }
+const inTuml = (argv) => [process.execPath, tuml, 'run', '--', ...argv];
+
+// Fixtures: a tarball of /usr/include and a 5,000-line C file.
+const tarball = join(out, 'include.tar');
+execFileSync('tar', ['cf', tarball, '-C', '/usr', 'include']);
+const bigC = join(out, 'big.c');
+let c = '#include <stdio.h>\n';
+for (let i = 0; c.split('\n').length < 5000; i++) c += `int f${i}(int x) {\n  int y = x * ${i + 3};\n  for (int k = 0; k < x; k++) y ^= (y << 3) + k;\n  return y + ${i};\n}\n`;
+writeFileSync(bigC, c);
 
 const rows = [];
-for (const b of benches) {
-  const bin = join(out, b.src.replace(/\.c$/, ''));
-  execFileSync('gcc', ['-O2', '-o', bin, join(here, 'guest', b.src)]);
-  const nat = runOnce([bin, ...b.args]);
-  const tum = runOnce([process.execPath, tuml, 'run', '--', bin, ...b.args]);
-  const ratio = b.lowerIsBetter ? tum / nat : nat / tum;
-  rows.push({ benchmark: b.name, native: nat, tuml: tum, 'slowdown ×': Number(ratio.toFixed(1)) });
+const row = (name, unit, nat, tum) => rows.push({ benchmark: name, unit, native: +nat.toFixed(2), tuml: +tum.toFixed(2), 'slower ×': +(tum / nat).toFixed(2) });
+
+// In-program measurements (the program prints its own per-operation number).
+const inner = [
+  ['getppid loop', 'µs/call', build('getppid.c'), ['20000']],
+  ['open+close loop', 'µs/pair', build('syscalls.c'), ['open', '5000']],
+  ['stat loop', 'µs/call', build('syscalls.c'), ['stat', '5000']],
+  ['1-byte pipe ping-pong', 'µs/round trip', build('pingpong.c'), ['2000']],
+  ['fork+exec+wait /bin/true', 'µs/round', build('spawn.c'), ['50']],
+  ['pure CPU loop', 'ms', build('cpu.c'), []],
+];
+for (const [name, unit, bin, args] of inner) row(name, unit, run([bin, ...args]).value, run(inTuml([bin, ...args])).value);
+
+// Whole commands, wall time (tuml's includes booting the machine, ~0.2 s).
+const scratch = (n) => { const d = join(out, n); rmSync(d, { recursive: true, force: true }); mkdirSync(d); return d; };
+const wall = [
+  ['bash: for i in $(seq 2000)', ['/bin/bash', '-c', 'for i in $(seq 2000); do :; done']],
+  ['tar xf of /usr/include', null],
+  ['gcc -O2 -c of 5,000 lines', ['gcc', '-O2', '-c', '-o', join(out, 'big.o'), bigC]],
+];
+for (const [name, argv] of wall) {
+  const cmd = (d) => argv ?? ['tar', 'xf', tarball, '-C', d];
+  const nat = run(cmd(scratch('xn'))).ms;
+  const tum = run(inTuml(cmd(scratch('xt')))).ms;
+  row(name, 'ms (wall)', nat, tum);
 }
 console.table(rows);
+
+// The floor: the same getppid loop under each interception mechanism, in C.
+const ref = join(here, '..', '..', 'shared', 'reference', 'trap_cost.c');
+if (existsSync(ref)) {
+  const bin = join(out, 'trap_cost');
+  execFileSync('cc', ['-O2', '-o', bin, ref]);
+  const r = spawnSync(bin, ['20000'], { encoding: 'utf8' });
+  const txt = r.stdout + r.stderr;   // trap_cost prints from the tracer and the tracee
+  const floor = Object.fromEntries([...txt.matchAll(/^(\w+)\s+(\d+) ns\/call/gm)].map((m) => [m[1], Number(m[2]) / 1000]));
+  const ours = rows[0].tuml;
+  console.log(`trap_cost.c in this run (µs/call): ${Object.entries(floor).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+  console.log(`tuml getppid: ${ours} µs = ${(ours / floor.rettrace).toFixed(2)}× the seccomp RET_TRACE floor (target ≤ 1.5×)`);
+} else {
+  console.log(`(${ref} not found: no interception floor measured)`);
+}
+rmSync(out, { recursive: true, force: true });

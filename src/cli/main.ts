@@ -2,6 +2,7 @@
 // The tuml command. `tuml run [--trace] -- CMD ARGS` runs one command in a
 // fresh machine whose root is the host's / and exits with its status;
 // `tuml` alone runs a login shell in one.
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { run } from '../index.js';
 
@@ -13,6 +14,16 @@ const USAGE = `usage: tuml [run [--trace] [--] CMD [ARGS...]]
 function fail(msg: string): never {
   process.stderr.write(`tuml: ${msg}\n${USAGE}`);
   process.exit(2);
+}
+
+/** As env(1) and execvp do: a name without a slash is looked up in PATH (the guest's root is the host's /). */
+function searchPath(name: string, path: string): string {
+  if (name.includes('/')) return name;
+  for (const dir of path.split(':')) {
+    const full = `${dir || '.'}/${name}`;
+    try { if (statSync(full).isFile()) return full; } catch { /* next */ }
+  }
+  return name;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -34,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
     fail(`unknown command '${sub}'`);
   }
   const env = Object.entries(process.env).map(([k, v]) => `${k}=${v}`);
+  cmd[0] = searchPath(cmd[0], process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin');
   const r = await run({ init: cmd[0], argv: cmd, envp: env, hostRoot: '/', cwd: process.cwd(), trace });
   return r.exitCode;
 }
