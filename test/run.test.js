@@ -32,6 +32,12 @@ for (const as of USERS) {
     assert.equal(r.stdout, 'status 143\n');
   });
 
+  test(`a command name is looked up in PATH, as env does (${as})`, () => {
+    const r = tuml(['id', '-u'], { as });
+    assert.equal(r.stdout, '0\n');
+    assert.equal(r.status, 0);
+  });
+
   test(`the first process is pid 1 and root (${as})`, () => {
     const r = tuml(['/bin/sh', '-c', 'echo $$; id -u; id -g'], { as });
     assert.equal(r.stdout, '1\n0\n0\n');
