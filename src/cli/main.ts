@@ -6,9 +6,11 @@ import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { run } from '../index.js';
 
-const USAGE = `usage: tuml [run [--trace] [--] CMD [ARGS...]]
+const USAGE = `usage: tuml [run [--trace] [--smp] [--] CMD [ARGS...]]
   run       run CMD as the first process of a new machine; exit with its status
   --trace   print every guest system call to stderr, strace-style
+  --smp     let guests use every host CPU (default: the kernel and its guests
+            share one host CPU, which halves the cost of a system call)
 `;
 
 function fail(msg: string): never {
@@ -31,12 +33,14 @@ async function main(argv: string[]): Promise<number> {
   if (sub === '--help' || sub === '-h') { process.stdout.write(USAGE); return 0; }
   let cmd: string[];
   let trace = false;
+  let smp = false;
   if (sub === 'run') {
     const { values, positionals } = parseArgs({
       args: argv.slice(1), allowPositionals: true, strict: true,
-      options: { trace: { type: 'boolean', default: false } },
+      options: { trace: { type: 'boolean', default: false }, smp: { type: 'boolean', default: false } },
     });
     trace = values.trace ?? false;
+    smp = values.smp ?? false;
     cmd = positionals;
     if (cmd.length === 0) fail('run: no command given');
   } else if (sub === undefined) {
@@ -46,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const env = Object.entries(process.env).map(([k, v]) => `${k}=${v}`);
   cmd[0] = searchPath(cmd[0], process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin');
-  const r = await run({ init: cmd[0], argv: cmd, envp: env, hostRoot: '/', cwd: process.cwd(), trace });
+  const r = await run({ init: cmd[0], argv: cmd, envp: env, hostRoot: '/', cwd: process.cwd(), trace, smp });
   return r.exitCode;
 }
 

@@ -321,6 +321,24 @@ export class PtracePlatform {
     return th;
   }
 
+  /**
+   * Puts the tracing thread and the first guest (whose children inherit it)
+   * on one host CPU: the one the tracer runs on now. Each stop is then a
+   * same-CPU switch instead of a cross-CPU wake-up (see platform.md).
+   */
+  pinTogether(first: HostThread): void {
+    const SYS_getcpu = 309, SYS_sched_setaffinity = 203;
+    scratch.buf.writeUInt32LE(0, 4096 + 2048);
+    if (syscall(SYS_getcpu, scratch.addr + 4096n + 2048n, 0, 0) < 0) return;
+    const cpu = scratch.buf.readUInt32LE(4096 + 2048);
+    const mask = Buffer.alloc(128);
+    mask[cpu >> 3] |= 1 << (cpu & 7);
+    mask.copy(scratch.buf, 4096 + 2048);
+    const at = scratch.addr + 4096n + 2048n;
+    syscall(SYS_sched_setaffinity, 0, 128, at);          // this (the tracing) thread only
+    syscall(SYS_sched_setaffinity, first.tid, 128, at);
+  }
+
   /** Lets a stopped new thread run (after the kernel has set it up). */
   start(th: HostThread): void {
     th.resume(PTRACE.CONT, 0);
