@@ -17,6 +17,7 @@ import { hostSignalMasks, SIG, sigbit } from '../kernel/signal.js';
 import type { Task } from '../kernel/task.js';
 import { WaitQueue } from '../kernel/wait.js';
 import { NR } from '../kernel/syscalls/names.js';
+import { putBelowStack } from '../kernel/stack_scratch.js';
 import { anonStat, File, POLL, type Stat } from './file.js';
 
 export const SIGNALFD_SIGINFO_SIZE = 128;
@@ -122,13 +123,11 @@ export class SignalFd extends File {
   private async dequeue(t: Task): Promise<Buffer | null> {
     const masks = hostSignalMasks(t.host.tid);
     if (masks && !(masks.pending & this.mask)) return null;   // spares an injection
-    // Scratch below the stack pointer of the stopped thread: the mask, a
-    // zero timeout and the siginfo (the guest cannot rely on that memory).
-    const base = (t.host.regs.get('rsp') - 2048n) & ~15n;
-    const maskAt = base, timeoutAt = base + 16n, infoAt = base + 32n;
-    const args = Buffer.alloc(32);
+    // Scratch below the stopped thread's stack: the mask, a zero timeout and the siginfo.
+    const args = Buffer.alloc(32 + SIGINFO_SIZE);
     args.writeBigUInt64LE(this.mask, 0);
-    t.mem.write(base, args);
+    const base = putBelowStack(t, args);
+    const maskAt = base, timeoutAt = base + 16n, infoAt = base + 32n;
     const r = BigInt.asIntN(64, await t.host.inject(NR.rt_sigtimedwait, [maskAt, infoAt, timeoutAt, 8]));
     if (r === BigInt(-E.EAGAIN)) return null;
     if (r < 0n) throw new Errno(Number(-r));

@@ -1,69 +1,42 @@
 // timerfd (fs/timerfd.c): a timer whose expirations are read from a file.
-// CLOCK_REALTIME, CLOCK_MONOTONIC and CLOCK_BOOTTIME; times kept in ns.
+// The timer is the kernel's (hrtimer.ts): it never fires before its time.
 import { Errno, E } from '../host/errno.js';
+import { clockNow, KTimer } from '../kernel/hrtimer.js';
 import { sleepOn } from '../kernel/sched.js';
 import type { Task } from '../kernel/task.js';
 import { anonStat, File, POLL, type Stat } from './file.js';
 
 export const TFD_TIMER_ABSTIME = 1, TFD_TIMER_CANCEL_ON_SET = 2;
 
-/** Now on the given clock, in ns. */
-export function clockNow(clock: number): bigint {
-  if (clock === 0 || clock === 8) return BigInt(Date.now()) * 1000000n + (process.hrtime.bigint() % 1000000n);
-  return process.hrtime.bigint();
-}
-
 export class TimerFd extends File {
   private st: Stat = anonStat(0o600, 0xdn);
   private expirations = 0n;
-  private deadline: bigint | null = null;   // ns on this.clock
+  /** it_interval as set: timerfd_gettime shows it even while disarmed, as Linux does. */
   private interval = 0n;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly timer: KTimer;
 
-  constructor(readonly clock: number, flags: number) { super(flags); }
+  constructor(readonly clock: number, flags: number) {
+    super(flags);
+    this.timer = new KTimer(clock, (missed) => {
+      this.expirations += BigInt(missed + 1);
+      this.waitq.wake();
+    });
+  }
+
   describe(): string { return 'anon_inode:[timerfd]'; }
   override stat(): Stat { return this.st; }
-
-  private arm(): void {
-    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
-    if (this.deadline === null) return;
-    const ms = Number((this.deadline - clockNow(this.clock)) / 1000000n);
-    this.timer = setTimeout(() => this.fire(), Math.max(0, ms + 1));
-  }
-
-  private fire(): void {
-    this.timer = null;
-    if (this.deadline === null) return;
-    const now = clockNow(this.clock);
-    if (now < this.deadline) { this.arm(); return; }
-    if (this.interval > 0n) {
-      const n = (now - this.deadline) / this.interval + 1n;
-      this.expirations += n;
-      this.deadline += n * this.interval;
-      this.arm();
-    } else {
-      this.expirations += 1n;
-      this.deadline = null;
-    }
-    this.waitq.wake();
-  }
 
   /** timerfd_settime: returns the old setting as [value, interval] in ns. */
   settime(flags: number, value: bigint, interval: bigint): [bigint, bigint] {
     const old = this.gettime();
     this.expirations = 0n;
     this.interval = interval;
-    if (value === 0n) this.deadline = null;
-    else this.deadline = (flags & TFD_TIMER_ABSTIME) ? value : clockNow(this.clock) + value;
-    this.arm();
+    const expiry = value === 0n ? 0n : (flags & TFD_TIMER_ABSTIME) ? value : clockNow(this.clock) + value;
+    this.timer.arm(expiry, interval);
     return old;
   }
 
-  gettime(): [bigint, bigint] {
-    if (this.deadline === null) return [0n, this.interval];
-    const left = this.deadline - clockNow(this.clock);
-    return [left > 0n ? left : 1n, this.interval];
-  }
+  gettime(): [bigint, bigint] { return [this.timer.remaining(), this.interval]; }
 
   override async read(task: Task, len: number): Promise<Buffer> {
     if (len < 8) throw new Errno(E.EINVAL);
@@ -79,5 +52,5 @@ export class TimerFd extends File {
 
   override poll(): number { return this.expirations > 0n ? POLL.IN | POLL.RDNORM : 0; }
 
-  protected override release(): void { if (this.timer) clearTimeout(this.timer); this.deadline = null; }
+  protected override release(): void { this.timer.cancel(); }
 }

@@ -10,6 +10,7 @@ import { Native } from './syscalls/table.js';
 import { execInfo } from './syscalls/info.js';
 import { execTimers } from './syscalls/time.js';
 import { NR } from './syscalls/names.js';
+import { belowStack } from './stack_scratch.js';
 import type { Kernel } from './kernel.js';
 import type { Task } from './task.js';
 
@@ -67,11 +68,9 @@ function parseShebang(head: Buffer): { interp: string; arg: string | null } {
 
 /** Places strings and a pointer array below the guest's stack pointer (execve discards that memory). */
 function writeBelowStack(t: Task, path: string, argv: string[] | null): { path: bigint; argv: bigint | null } {
-  const rsp = t.host.regs.get('rsp');
   const strings = [path, ...(argv ?? [])].map((s) => Buffer.from(s + '\0', 'latin1'));
   const total = strings.reduce((n, b) => n + b.length, 0) + (argv ? (argv.length + 1) * 8 : 0);
-  let at = (rsp - 1024n - BigInt(total)) & ~15n;
-  const base = at;
+  let at = belowStack(t, total + 8);
   const addrs: bigint[] = [];
   const blob = Buffer.concat(strings);
   t.mem.write(at, blob);
@@ -81,7 +80,6 @@ function writeBelowStack(t: Task, path: string, argv: string[] | null): { path: 
   addrs.slice(1).forEach((a, i) => arr.writeBigUInt64LE(a, i * 8));
   const arrAt = (at + 7n) & ~7n;
   t.mem.write(arrAt, arr);
-  void base;
   return { path: addrs[0], argv: arrAt };
 }
 

@@ -324,9 +324,18 @@ export class Kernel implements PlatformHooks {
     if (thread) this.platform.tgkill(g.hostPid, thread.host.tid, sig);
     else syscall(62, g.hostPid, sig);
     signalSent();   // signalfd readers and pollers re-check
-    const tact = target.sighand.actions[sig];
-    if (isStopSignal(sig) && tact.handler === SIG_DFL) this.markStopped(g, sig);
-    // A thread blocked in the kernel must leave its call to take the signal.
+    if (isStopSignal(sig) && target.sighand.actions[sig].handler === SIG_DFL) this.markStopped(g, sig);
+    this.interruptSleeper(g, thread, sig);
+  }
+
+  /**
+   * After sig was queued on the host: a thread blocked in the kernel must
+   * leave its call to take it. The first one (the target thread, or any of
+   * the process) that neither ignores nor blocks sig is interrupted.
+   */
+  interruptSleeper(g: ThreadGroup, thread: Task | null, sig: number): void {
+    const target = thread ?? g.leader;
+    if (!target) return;
     const act = target.sighand.actions[sig];
     const ignored = act.handler === SIG_IGN || (act.handler === SIG_DFL && (ignoredByDefault(sig) || isStopSignal(sig)));
     if (ignored && sig !== SIG.KILL) return;

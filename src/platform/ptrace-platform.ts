@@ -116,7 +116,7 @@ export class HostThread {
   /** Sets the argument registers of a thread stopped outside a system call. */
   setArgs(args: bigint[]): void {
     const regs = getRegs(this.tid);
-    (['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'] as const).forEach((r, i) => regs.set(r, args[i]));
+    regs.setArgs(args);
     setRegs(this.tid, regs);
   }
 
@@ -147,7 +147,7 @@ export class HostThread {
         // A system call preserves every register but rax, rcx and r11: give
         // the guest back the arguments it passed (glibc's vfork keeps its
         // return address in rdi across the call).
-        for (const r of ['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'] as const) regs2.set(r, orig.get(r));
+        regs2.setArgs(orig.args());
         dirty = true;
       }
       const v = after?.(regs2.get('rax'));
@@ -186,8 +186,7 @@ export class HostThread {
         r.set('rip', this.regs.get('rip') - 2n);
         r.set('rax', nr);
         r.set('orig_rax', -1n);
-        const names = ['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'] as const;
-        args.forEach((a, i) => r.set(names[i], BigInt(a)));
+        r.setArgs(args);
         setRegs(this.tid, r);
         // entry stop of the injected call, then (after a possible seccomp stop) its exit stop
         this.waitFor(PTRACE.SYSCALL, () => this.waitFor(PTRACE.SYSCALL, (after) => {

@@ -30,6 +30,8 @@ export const REG = {
   eflags: 144, rsp: 152, ss: 160, fs_base: 168, gs_base: 176,
 } as const;
 export const REGS_SIZE = 216;
+/** The registers of system call arguments 1 to 6. */
+export const ARG_REGS = ['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'] as const;
 
 /** A thread's registers, copied out of the kernel at a stop. */
 export class Regs {
@@ -39,9 +41,8 @@ export class Regs {
     this.buf.writeBigUInt64LE(BigInt.asUintN(64, BigInt(v)), REG[r]);
   }
   /** System call arguments in the x86-64 order. */
-  args(): bigint[] {
-    return [this.get('rdi'), this.get('rsi'), this.get('rdx'), this.get('r10'), this.get('r8'), this.get('r9')];
-  }
+  args(): bigint[] { return ARG_REGS.map((r) => this.get(r)); }
+  setArgs(args: (number | bigint)[]): void { args.forEach((a, i) => this.set(ARG_REGS[i], BigInt(a))); }
   clone(): Regs { return new Regs(Buffer.from(this.buf)); }
 }
 

@@ -7,18 +7,12 @@ import { Errno, E } from '../../host/errno.js';
 import { O } from '../../fs/file.js';
 import type { Task } from '../task.js';
 import { NR } from './names.js';
+import { putBelowStack } from '../stack_scratch.js';
 import { int, register } from './table.js';
 
 const MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_SHARED_VALIDATE = 3, MAP_TYPE = 0xf, MAP_ANONYMOUS = 0x20;
 const PROT_WRITE = 2;
 
-/** Writes a string below the stack pointer of the stopped thread (scratch the guest cannot rely on). */
-function stringBelowStack(t: Task, s: string): bigint {
-  const b = Buffer.from(s + '\0', 'latin1');
-  const at = (t.host.regs.get('rsp') - 1024n - BigInt(b.length)) & ~15n;
-  t.mem.write(at, b);
-  return at;
-}
 
 function err(r: bigint): number | null {
   const v = BigInt.asIntN(64, r);
@@ -42,7 +36,7 @@ register('mmap', async (_k, t, a) => {
   if (hfd === null) throw new Errno(E.ENODEV);
   const shared = type !== MAP_PRIVATE;
   const mode = shared && f.writable ? O.RDWR : O.RDONLY;
-  const path = stringBelowStack(t, `/proc/${process.pid}/fd/${hfd}`);
+  const path = putBelowStack(t, Buffer.from(`/proc/${process.pid}/fd/${hfd}\0`, 'latin1'));
   const gfd = await t.host.inject(NR.openat, [-100, path, mode | O.CLOEXEC, 0]);
   const e = err(gfd);
   if (e !== null) throw new Errno(-e);

@@ -12,6 +12,7 @@ import { int, Native, register, uint, type SysRet } from './table.js';
 import { Interrupted } from '../sched.js';
 import { hostSignalMasks, sigbit } from '../signal.js';
 import { NR } from './names.js';
+import { putBelowStack } from '../stack_scratch.js';
 
 interface PollFd { fd: number; events: number; revents: number }
 
@@ -92,8 +93,7 @@ const UNBLOCKABLE = sigbit(9) | sigbit(19);
  * host fails with EINTR after running the handler under the right mask.
  */
 function endWithSignal(t: Task, maskAddr: bigint): Native {
-  const zero = (t.host.regs.get('rsp') - 1024n - 16n) & ~15n;
-  t.mem.write(zero, Buffer.alloc(16));
+  const zero = putBelowStack(t, Buffer.alloc(16));
   const regs = t.host.regs.clone();
   regs.set('orig_rax', NR.ppoll);
   regs.set('rdi', 0n); regs.set('rsi', 0n); regs.set('rdx', zero); regs.set('r10', maskAddr); regs.set('r8', 8n);

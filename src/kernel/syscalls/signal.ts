@@ -6,7 +6,7 @@ import { Errno, E } from '../../host/errno.js';
 import { allocRegion, syscall, type HostRegion } from '../../host/libc.js';
 import { CAP } from '../cred.js';
 import type { Kernel } from '../kernel.js';
-import { hostSignalMasks, ignoredByDefault, isStopSignal, SIG, SIG_DFL, SIG_IGN, sigbit } from '../signal.js';
+import { hostSignalMasks, SIG, SIG_DFL, sigbit } from '../signal.js';
 import { SI_TKILL, SI_USER } from '../siginfo.js';
 import type { Task, ThreadGroup } from '../task.js';
 import { NR } from './names.js';
@@ -192,24 +192,6 @@ function hostQueue(g: ThreadGroup, thread: Task | null, sig: number, info: Buffe
 }
 
 /**
- * A thread blocked in a kernel call must leave it to take the signal (as
- * Kernel.sendSignal does after its host kill): the first one, of the target
- * thread or of the process, that neither ignores nor blocks sig.
- */
-function interruptBlocked(g: ThreadGroup, thread: Task | null, sig: number): void {
-  const act = (thread ?? g.leader)?.sighand.actions[sig];
-  if (!act) return;
-  if (act.handler === SIG_IGN || (act.handler === SIG_DFL && (ignoredByDefault(sig) || isStopSignal(sig)))) return;
-  for (const t of thread ? [thread] : [...g.threads]) {
-    if (!t.interrupt) continue;
-    const masks = hostSignalMasks(t.host.tid);
-    if (masks && (masks.blocked & sigbit(sig))) continue;
-    t.interrupt(sig);
-    return;
-  }
-}
-
-/**
  * Sends sig with a siginfo the kernel or the sender made (si_code < 0 other
  * than SI_TKILL: the host lets tuml queue those to another process). SIGKILL
  * and SIGCONT also stop or continue the process, which Kernel.sendSignal does:
@@ -221,7 +203,7 @@ export function sendSignalInfo(k: Kernel, g: ThreadGroup, thread: Task | null, s
     if (thread) k.sendSignal(thread, sig, true); else k.sendSignalToGroup(g, sig);
     return;
   }
-  if (hostQueue(g, thread, sig, info)) interruptBlocked(g, thread, sig);
+  if (hostQueue(g, thread, sig, info)) k.interruptSleeper(g, thread, sig);
 }
 
 /** rt_sigqueueinfo forbids impersonating kill() or the kernel except towards oneself. */
@@ -239,7 +221,7 @@ function queueToSelf(t: Task, hostIds: bigint[], thread: Task | null, sig: numbe
   const regs = t.host.regs.clone();
   regs.set('rdi', hostIds[0]);
   if (hostIds.length > 1) regs.set('rsi', hostIds[1]);
-  return new Native(regs, (ret) => { if (ret === 0n) interruptBlocked(t.group, thread, sig); });
+  return new Native(regs, (ret) => { if (ret === 0n) t.kernel.interruptSleeper(t.group, thread, sig); });
 }
 
 register('rt_sigqueueinfo', (k, t, a) => {
