@@ -12,6 +12,10 @@ export interface SuperBlock {
   readonly source: string;
   options(): string;
   statfs?(): Buffer;            // struct statfs, 120 bytes
+  /** Writes back what is cached (sync(2), syncfs, umount). */
+  sync?(): void;
+  /** The last mount of it went away (umount): release the device. */
+  kill?(): void;
 }
 
 export interface SetAttr {

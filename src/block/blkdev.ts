@@ -1,0 +1,39 @@
+// Block devices (include/linux/blkdev.h, reduced): what a disk driver (ubd,
+// loop) gives the filesystems and the block device files. I/O is synchronous
+// and in bytes; the kernel is one thread, and the host's page cache sits
+// under every host file anyway.
+import { Errno, E } from '../host/errno.js';
+
+export interface BlockDevice {
+  /** The kernel's name: "ubda", "loop0" (/sys/block, /proc/partitions). */
+  readonly name: string;
+  /** Its device number (major 98 for ubd, 7 for loop). */
+  readonly rdev: bigint;
+  readonly readOnly: boolean;
+  /** Logical block size (BLKSSZGET), 512 unless the device says otherwise. */
+  readonly sectorSize: number;
+  /** Size in bytes (BLKGETSIZE64). */
+  size(): bigint;
+  /** Reads length bytes at offset; short only at the end of the device. */
+  read(offset: bigint, length: number): Buffer;
+  /** Writes data at offset (EROFS on a read-only device, ENOSPC past the end). */
+  write(offset: bigint, data: Buffer): void;
+  /** Makes every completed write durable on the host (fsync, BLKFLSBUF). */
+  flush(): void;
+}
+
+const bdevs = new Map<bigint, BlockDevice>();
+
+export function addBdev(b: BlockDevice): void {
+  if (bdevs.has(b.rdev)) throw new Errno(E.EBUSY);
+  bdevs.set(b.rdev, b);
+}
+export function removeBdev(rdev: bigint): void { bdevs.delete(rdev); }
+/** The device with number rdev; ENXIO when none is attached. */
+export function getBdev(rdev: bigint): BlockDevice {
+  const b = bdevs.get(rdev);
+  if (!b) throw new Errno(E.ENXIO);
+  return b;
+}
+/** Every attached device, for /proc/partitions and /sys/block. */
+export function allBdevs(): BlockDevice[] { return [...bdevs.values()]; }
