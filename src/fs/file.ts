@@ -108,6 +108,12 @@ export abstract class File {
   fsync(): void { throw new Errno(E.EINVAL); }
   /** A host fd that maps this object, for mmap of the file (null when it cannot be mapped). */
   hostFd(): number | null { return null; }
+  /**
+   * open() of /proc/PID/fd/N for a file with no path (a memfd): a new open
+   * file description of the same object, as Linux gives; null when the
+   * object has no way to make one (the open then shares this description).
+   */
+  reopen(_task: Task, _flags: number): File | null { return null; }
   /** Whether the file is a terminal. */
   isTty(): boolean { return false; }
 }

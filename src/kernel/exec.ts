@@ -1,11 +1,16 @@
 // execve (fs/exec.c, fs/binfmt_script.c, the checks of fs/binfmt_elf.c). The
 // kernel resolves the program through its own VFS, expands #! interpreters
 // itself, and refuses what Linux refuses; an ELF binary for this machine is
-// then loaded by the host from the hostfs file the path resolved to.
+// then loaded by the host: from the hostfs file the path resolved to, or from
+// a host image of a file on any other filesystem (src/mm/host_image.ts). The
+// ELF interpreter (PT_INTERP) is the one the guest's tree has at that path:
+// when the host would find another file there, the image names the guest's.
 import { Errno, E } from '../host/errno.js';
 import { HostInode } from '../fs/hostfs/inode.js';
-import { O, S_IFMT, S_IFREG } from '../fs/file.js';
+import { fdIdentity, hostFdPath, hostIdentity, imageOf, type ImageSource } from '../mm/host_image.js';
+import { File, O, S_IFMT, S_IFREG } from '../fs/file.js';
 import type { Location } from '../fs/namei.js';
+import type { Inode } from '../fs/inode.js';
 import { Native } from './syscalls/table.js';
 import { execInfo } from './syscalls/info.js';
 import { execTimers } from './syscalls/time.js';
@@ -18,21 +23,34 @@ const MAX_INTERP_DEPTH = 4;
 const BINPRM_BUF_SIZE = 256;
 const EM_X86_64 = 62;
 
-interface Program { loc: Location; hostPath: string; argv: string[]; filename: string }
+type ExecSource = ImageSource & Pick<Inode, 'access'>;
+
+interface Program { exe: string; hostPath: string; argv: string[]; filename: string }
+
+/**
+ * What is executed: the inode a path resolved to or, for fexecve of a file
+ * with no name (a memfd), the open file itself.
+ */
+function execSource(r: Location | File): { src: ExecSource; exe: string; isLink: boolean } {
+  if (!(r instanceof File)) return { src: r.inode, exe: r.path, isLink: r.inode.isLink() };
+  const f = r;
+  // /proc/PID/exe adds " (deleted)" itself when the name does not resolve.
+  const exe = f.describe().replace(/ \(deleted\)$/, '');
+  return { src: { getattr: () => f.stat(), open: () => f.get(), access: () => {} }, exe, isLink: false };
+}
 
 function resolveProgram(k: Kernel, t: Task, dirfd: number, path: string, argv: string[], flags: number, depth: number): Program {
   const follow = !(flags & 0x100 /* AT_SYMLINK_NOFOLLOW */);
-  const loc = k.namei.resolve(t, dirfd, path, { follow, emptyOk: (flags & 0x1000) !== 0 });
-  const st = loc.inode.getattr();
-  if ((st.mode & S_IFMT) !== S_IFREG) throw new Errno(loc.inode.isLink() ? E.ELOOP : E.EACCES);
+  const { src, exe, isLink } = execSource(k.namei.resolveAny(t, dirfd, path, { follow, emptyOk: (flags & 0x1000) !== 0 }));
+  const st = src.getattr();
+  if ((st.mode & S_IFMT) !== S_IFREG) throw new Errno(isLink ? E.ELOOP : E.EACCES);
   if (!(st.mode & 0o111)) throw new Errno(E.EACCES);
-  loc.inode.access(t, 1 /* X_OK */);
-  if (!(loc.inode instanceof HostInode)) throw new Errno(E.ENOEXEC, 'only hostfs programs can run yet');
-  const head = readHead(t, loc);
+  src.access(t, 1 /* X_OK */);
+  const head = readAt(t, src, 0, BINPRM_BUF_SIZE);
   if (head.length >= 2 && head[0] === 0x23 && head[1] === 0x21) {
     if (depth >= MAX_INTERP_DEPTH) throw new Errno(E.ELOOP);
     const { interp, arg } = parseShebang(head);
-    const newArgv = [interp, ...(arg !== null ? [arg] : []), path, ...argv.slice(1)];
+    const newArgv = [interp, ...(arg !== null ? [arg] : []), scriptName(dirfd, path), ...argv.slice(1)];
     // comm stays the script's name, as binfmt_script leaves bprm->filename.
     return { ...resolveProgram(k, t, -100, interp, newArgv, 0, depth + 1), filename: path };
   }
@@ -41,18 +59,67 @@ function resolveProgram(k: Kernel, t: Task, dirfd: number, path: string, argv: s
   } else if (head.length < 4 || head.readUInt32BE(0) !== 0x7f454c46) {
     throw new Errno(E.ENOEXEC);
   }
-  return { loc, hostPath: loc.inode.hostPath, argv, filename: path };
+  return { exe, hostPath: hostProgramPath(k, t, src, head), argv, filename: path };
 }
 
-function readHead(t: Task, loc: Location): Buffer {
-  const f = loc.inode.open(t, O.RDONLY);
+/** The host path the host's execve loads the ELF program src from. */
+function hostProgramPath(k: Kernel, t: Task, src: ExecSource, head: Buffer): string {
+  const interp = elfInterp(t, src, head);
+  if (interp) {
+    const iloc = k.namei.resolve(t, -100, interp.path, { follow: true });
+    if ((iloc.inode.getattr().mode & S_IFMT) !== S_IFREG) throw new Errno(E.EACCES);
+    const ifd = imageOf(t, iloc.inode);
+    if (hostIdentity(interp.path) !== fdIdentity(ifd)) {
+      // The host would load another interpreter: name the guest's in a copy.
+      const name = Buffer.from(hostFdPath(ifd) + '\0', 'latin1');
+      if (name.length > interp.len) throw new Errno(E.ENOEXEC, 'ELF interpreter field too short');
+      const bytes = Buffer.alloc(interp.len);
+      name.copy(bytes);
+      return hostFdPath(imageOf(t, src, { at: interp.at, bytes }));
+    }
+  }
+  return src instanceof HostInode ? src.hostPath : hostFdPath(imageOf(t, src));
+}
+
+const PT_INTERP = 3;
+
+/** The PT_INTERP of an ELF file: its path, and where and how long the field is. */
+function elfInterp(t: Task, src: ImageSource, head: Buffer): { path: string; at: number; len: number } | null {
+  const phoff = Number(head.readBigUInt64LE(32));
+  const phentsize = head.readUInt16LE(54), phnum = head.readUInt16LE(56);
+  if (phentsize < 56 || phnum === 0 || phnum > 1024) throw new Errno(E.ENOEXEC);
+  const ph = readAt(t, src, phoff, phentsize * phnum);
+  if (ph.length < phentsize * phnum) throw new Errno(E.ENOEXEC);
+  for (let i = 0; i < phnum; i++) {
+    const p = i * phentsize;
+    if (ph.readUInt32LE(p) !== PT_INTERP) continue;
+    const at = Number(ph.readBigUInt64LE(p + 8)), len = Number(ph.readBigUInt64LE(p + 32));
+    if (len < 2 || len > 4096) throw new Errno(E.ENOEXEC);
+    const field = readAt(t, src, at, len);
+    if (field.length !== len || field[len - 1] !== 0) throw new Errno(E.ENOEXEC);
+    return { path: field.toString('latin1', 0, field.indexOf(0)), at, len };
+  }
+  return null;
+}
+
+function readAt(t: Task, src: ImageSource, at: number, len: number): Buffer {
+  const f = src.open(t, O.RDONLY);
   try {
-    const r = f.read(t, BINPRM_BUF_SIZE, 0n);
+    const r = f.read(t, len, BigInt(at));
     if (r instanceof Promise) throw new Errno(E.EACCES);
     return r;
   } finally {
     f.put();
   }
+}
+
+/**
+ * The name the interpreter is given for the script (bprm->filename): a path
+ * relative to a directory fd, or the fd itself, goes through /dev/fd.
+ */
+function scriptName(dirfd: number, path: string): string {
+  if (dirfd === -100 || path.startsWith('/')) return path;
+  return path === '' ? `/dev/fd/${dirfd}` : `/dev/fd/${dirfd}/${path}`;
 }
 
 function parseShebang(head: Buffer): { interp: string; arg: string | null } {
@@ -93,7 +160,8 @@ export function execve(k: Kernel, t: Task, dirfd: number, pathAddr: bigint, argv
   const regs = t.host.regs.clone();
   regs.set('orig_rax', NR.execve);
   regs.set('rdi', where.path);
-  if (where.argv !== null) regs.set('rsi', where.argv);
+  // execveat's arguments sit one register later: the host runs a plain execve.
+  regs.set('rsi', where.argv ?? argvAddr);
   regs.set('rdx', envpAddr);
   t.pendingExec = (ok) => {
     if (!ok) return;
@@ -114,7 +182,7 @@ function execCommitted(t: Task, prog: Program, envp: string[]): void {
   // comm is the last component of the name the program was run by (bprm->filename).
   const base = prog.filename.slice(prog.filename.lastIndexOf('/') + 1);
   t.comm = g.comm = base.slice(0, 15);
-  g.exe = prog.loc.path;
+  g.exe = prog.exe;
   g.cmdline = prog.argv;
   g.environ = envp;
   g.didExec = true;

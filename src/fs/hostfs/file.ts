@@ -21,6 +21,14 @@ export class HostFile extends File {
 
   describe(): string { return this.location?.path ?? this.name; }
 
+  /** A new description of the same host object, through the host's /proc (memfds have no other name). */
+  override reopen(_task: Task, flags: number): File {
+    const keep = O.ACCMODE | O.TRUNC | O.APPEND | O.NONBLOCK | O.DSYNC | O.SYNC | O.LARGEFILE | O.NOATIME | O.DIRECT;
+    const fd = sys.openat(`/proc/self/fd/${this.fd}`, (flags & keep) | O.CLOEXEC);
+    if (fd < 0) throw new Errno(-fd);
+    return new HostFile(fd, flags & ~O.CLOEXEC, this.name);
+  }
+
   protected override release(): void { sys.close(this.fd); }
 
   override read(_task: Task, len: number, pos: bigint | null): Buffer {

@@ -2,9 +2,11 @@
 // seccomp filter lets it through); a file mapping names a kernel fd, so the
 // kernel gives the guest a host fd for the object behind it (through
 // /proc/TUML/fd/N, injected as an openat in the guest), maps it there with
-// the guest's own arguments, and closes the host fd again.
+// the guest's own arguments, and closes the host fd again. A file with no
+// host fd behind it is mapped from a host image of its bytes (host_image.ts).
 import { Errno, E } from '../../host/errno.js';
 import { O } from '../../fs/file.js';
+import { imageOf } from '../../mm/host_image.js';
 import type { Task } from '../task.js';
 import { NR } from './names.js';
 import { putBelowStack } from '../stack_scratch.js';
@@ -32,10 +34,17 @@ register('mmap', async (_k, t, a) => {
     // /dev/zero: private or shared anonymous memory.
     return t.host.inject(NR.mmap, [addr, len, prot, (flags & ~0) | MAP_ANONYMOUS, -1, 0]);
   }
-  const hfd = f.hostFd();
-  if (hfd === null) throw new Errno(E.ENODEV);
   const shared = type !== MAP_PRIVATE;
-  const mode = shared && f.writable ? O.RDWR : O.RDONLY;
+  let hfd = f.hostFd();
+  let mode = shared && f.writable ? O.RDWR : O.RDONLY;
+  if (hfd === null) {
+    // A file with no host fd of its own (ext2, ...): private mappings and
+    // read-only shared ones map a host image of its bytes. A writable shared
+    // mapping would have to write back through the filesystem: not yet.
+    if (!f.location || (shared && (prot & PROT_WRITE))) throw new Errno(E.ENODEV);
+    hfd = imageOf(t, f.location.inode);
+    mode = O.RDONLY;
+  }
   const path = putBelowStack(t, Buffer.from(`/proc/${process.pid}/fd/${hfd}\0`, 'latin1'));
   const gfd = await t.host.inject(NR.openat, [-100, path, mode | O.CLOEXEC, 0]);
   const e = err(gfd);

@@ -135,14 +135,14 @@ function dirFd(t: Task, dir: Location): number {
   return t.files.install(f, true, 1 << 30);
 }
 
-/** open() of /proc/PID/fd/N: the same object (Linux reopens the file; for objects without a path, it is the same one). */
+/** open() of /proc/PID/fd/N: Linux reopens the file; an object with no path is reopened by itself, or shared. */
 function reopen(t: Task, f: File, flags: number): File {
   if (f.location) {
     const file = openLocation(t, f.location, flags);
     file.location = f.location;
     return file;
   }
-  return f.get();
+  return f.reopen(t, flags) ?? f.get();
 }
 
 register('open', (k, t, a) => doOpen(k, t, AT_FDCWD, str(t, a[0]), int(a[1]), int(a[2])));
