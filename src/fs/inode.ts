@@ -33,6 +33,12 @@ export abstract class Inode {
   isDir(): boolean { return (this.mode & 0o170000) === 0o040000; }
   isLink(): boolean { return (this.mode & 0o170000) === 0o120000; }
 
+  /**
+   * d_real(): the inode that holds the data. A stacking filesystem (overlay)
+   * answers with the layer's inode, so exec and mmap can use a host file
+   * directly instead of a copy.
+   */
+  real(): Inode { return this; }
   /** The child called name (ENOENT when there is none). */
   lookup(_name: string): Inode { throw new Errno(E.ENOTDIR); }
   /** The link's target; task is the reader (/proc/self depends on who asks). */

@@ -32,7 +32,7 @@ interface Program { exe: string; hostPath: string; argv: string[]; filename: str
  * with no name (a memfd), the open file itself.
  */
 function execSource(r: Location | File): { src: ExecSource; exe: string; isLink: boolean } {
-  if (!(r instanceof File)) return { src: r.inode, exe: r.path, isLink: r.inode.isLink() };
+  if (!(r instanceof File)) return { src: r.inode.real(), exe: r.path, isLink: r.inode.isLink() };
   const f = r;
   // /proc/PID/exe adds " (deleted)" itself when the name does not resolve.
   const exe = f.describe().replace(/ \(deleted\)$/, '');
@@ -68,7 +68,7 @@ function hostProgramPath(k: Kernel, t: Task, src: ExecSource, head: Buffer): str
   if (interp) {
     const iloc = k.namei.resolve(t, -100, interp.path, { follow: true });
     if ((iloc.inode.getattr().mode & S_IFMT) !== S_IFREG) throw new Errno(E.EACCES);
-    const ifd = imageOf(t, iloc.inode);
+    const ifd = imageOf(t, iloc.inode.real());
     if (hostIdentity(interp.path) !== fdIdentity(ifd)) {
       // The host would load another interpreter: name the guest's in a copy.
       const name = Buffer.from(hostFdPath(ifd) + '\0', 'latin1');

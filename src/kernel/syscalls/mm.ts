@@ -42,7 +42,7 @@ register('mmap', async (_k, t, a) => {
     // read-only shared ones map a host image of its bytes. A writable shared
     // mapping would have to write back through the filesystem: not yet.
     if (!f.location || (shared && (prot & PROT_WRITE))) throw new Errno(E.ENODEV);
-    hfd = imageOf(t, f.location.inode);
+    hfd = imageOf(t, f.location.inode.real());
     mode = O.RDONLY;
   }
   const path = putBelowStack(t, Buffer.from(`/proc/${process.pid}/fd/${hfd}\0`, 'latin1'));
