@@ -57,10 +57,8 @@ for (const [k, v] of Object.entries(process.env)) {
 // neither passes nor fails the run). An entry leaves this list when the gap
 // is closed; a program that starts passing shows "# TODO" passing in the report.
 const KNOWN_GAPS = {
-  net_socketpair: 'AF_UNIX sockets come with issue 6',
-  net_unix_listen: 'AF_UNIX sockets come with issue 6',
-  sig_sigpipe: 'its last part needs AF_UNIX sockets (issue 6)',
-  proc_self_fd: 'its socket fds need AF_UNIX sockets (issue 6)',
+  net_socketpair: 'socketpair(AF_INET) answers EOPNOTSUPP only once the inet family exists (issue 6, loopback)',
+  proc_self_fd: 'readlink of an unlinked open file lacks " (deleted)" and /proc/PID/fd/N of it cannot be reopened',
 };
 
 let workDir; // binaries in workDir/bin, scratch cwds in workDir/run-*

@@ -14,3 +14,4 @@ import './signal.js';
 import './signalfd.js';
 import './pidfd.js';
 import './futex.js';
+import './socket.js';
