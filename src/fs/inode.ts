@@ -68,9 +68,10 @@ export abstract class Inode {
   setattr(_task: Task, _attr: SetAttr): void { throw new Errno(E.EROFS); }
   /** access(2) for the filesystems that answer it themselves (hostfs asks the host). */
   access(_task: Task, _mode: number): void {}
-  getxattr(_name: string): Buffer { throw new Errno(E.ENODATA); }
-  /** The names, each NUL-terminated, as listxattr(2) returns them. */
-  listxattr(): Buffer { return Buffer.alloc(0); }
+  /** task: the reader, for the filesystems that check it themselves (tmpfs). */
+  getxattr(_name: string, _task?: Task): Buffer { throw new Errno(E.ENODATA); }
+  /** The names, each NUL-terminated, as listxattr(2) returns them (trusted.* only for CAP_SYS_ADMIN). */
+  listxattr(_task?: Task): Buffer { return Buffer.alloc(0); }
   setxattr(_task: Task, _name: string, _value: Buffer, _flags: number): void { throw new Errno(E.EOPNOTSUPP); }
   removexattr(_task: Task, _name: string): void { throw new Errno(E.EOPNOTSUPP); }
 }

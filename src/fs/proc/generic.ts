@@ -7,7 +7,7 @@
 import { Errno, E } from '../../host/errno.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import type { Task } from '../../kernel/task.js';
-import { File, O, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type Stat } from '../file.js';
+import { File, O, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, type Stat } from '../file.js';
 import { Inode, type SuperBlock } from '../inode.js';
 import type { Location } from '../namei.js';
 
@@ -161,6 +161,10 @@ export function dtype(mode: number): number {
     case S_IFDIR: return DT.DIR;
     case S_IFREG: return DT.REG;
     case S_IFLNK: return DT.LNK;
+    case S_IFCHR: return DT.CHR;
+    case S_IFBLK: return DT.BLK;
+    case S_IFIFO: return DT.FIFO;
+    case S_IFSOCK: return DT.SOCK;
     default: return DT.UNKNOWN;
   }
 }

@@ -33,8 +33,8 @@ function copyOut(t: Task, data: Buffer, addr: bigint, len: number): number {
   return data.length;
 }
 
-const get = (t: Task, ino: Inode, a: bigint[]) => copyOut(t, ino.getxattr(attrName(t, a[1])), a[2], size(a[3]));
-const list = (t: Task, ino: Inode, a: bigint[]) => copyOut(t, ino.listxattr(), a[1], size(a[2]));
+const get = (t: Task, ino: Inode, a: bigint[]) => copyOut(t, ino.getxattr(attrName(t, a[1]), t), a[2], size(a[3]));
+const list = (t: Task, ino: Inode, a: bigint[]) => copyOut(t, ino.listxattr(t), a[1], size(a[2]));
 function set(t: Task, ino: Inode, a: bigint[]): number {
   const name = attrName(t, a[1]);
   const len = size(a[3]);
