@@ -70,7 +70,7 @@ function memparse(s: string): bigint {
   return BigInt(m[1].startsWith('0') && m[1] !== '0' && !m[1].startsWith('0x') ? '0o' + m[1].slice(1) : m[1]) << shift;
 }
 
-function defaultOptions(task: Task | null, ramfs: boolean): ShmemOptions {
+export function defaultOptions(task: Pick<Task, 'cred'> | null, ramfs: boolean): ShmemOptions {
   const pages = totalramPages();
   return {
     maxBlocks: ramfs ? 0n : pages / 2n, maxInodes: ramfs ? 0n : pages / 2n, mode: 0o1777,
@@ -135,8 +135,9 @@ export class ShmemSb implements SuperBlock {
   private nextIno = 1n;
   private readonly defaults: ShmemOptions;
 
-  constructor(readonly source: string, readonly opts: ShmemOptions, readonly ramfs = false) {
-    this.type = ramfs ? 'ramfs' : 'tmpfs';
+  /** type: "devtmpfs" for the instance behind /dev (drivers/base/devtmpfs.ts). */
+  constructor(readonly source: string, readonly opts: ShmemOptions, readonly ramfs = false, type?: string) {
+    this.type = type ?? (ramfs ? 'ramfs' : 'tmpfs');
     this.defaults = defaultOptions(null, ramfs);
     this.root = new ShmemDir(this, null, { uid: opts.uid, gid: opts.gid, mode: S_IFDIR | opts.mode });
   }

@@ -58,7 +58,7 @@ export class ShmemPages {
       for (let p = 0; p < SMALL_PAGES; p++) {
         if (!this.present![p]) continue;
         const start = p * PAGE_SIZE;
-        const chunk = this.buf!.subarray(start, Math.min(start + PAGE_SIZE, this.buf!.length));
+        const chunk = this.buf!.subarray(start, Math.min(start + PAGE_SIZE, this.buf!.length, Number(this.size)));
         if (chunk.length && sys.write(fd, chunk, BigInt(start)) !== chunk.length) throw new Errno(E.EIO);
       }
     } catch (e) {

@@ -3,7 +3,7 @@ import { randomFillSync } from 'node:crypto';
 import { Errno, E } from '../../host/errno.js';
 import type { Task } from '../../kernel/task.js';
 import { anonStat, File, S_IFCHR, type Stat } from '../../fs/file.js';
-import { mkdev, registerChrdev } from '../registry.js';
+import { addDeviceNode, mkdev, registerChrdev } from '../registry.js';
 
 type Kind = 'null' | 'zero' | 'full' | 'random' | 'urandom';
 const MINORS: Record<number, Kind> = { 3: 'null', 5: 'zero', 7: 'full', 8: 'random', 9: 'urandom' };
@@ -35,3 +35,8 @@ registerChrdev(1, (_task, minor, flags) => {
   if (!kind) throw new Errno(E.ENXIO);
   return new MemFile(kind, minor, flags);
 });
+
+// devlist[] of mem.c: each device's /dev node, all 0666 as Linux makes them.
+for (const [minor, kind] of Object.entries(MINORS)) {
+  addDeviceNode({ name: kind, type: S_IFCHR, rdev: mkdev(1, Number(minor)), mode: 0o666 });
+}

@@ -12,7 +12,7 @@ import {
 import { PidDir } from './base.js';
 import { PidRef } from './pid.js';
 import {
-  showCmdline, showCpuinfo, showDevices, showFilesystems, showLoadavg, showMeminfo, showPartitions,
+  showCmdline, showCpuinfo, showDevices, showDiskstats, showFilesystems, showLoadavg, showMeminfo, showPartitions,
   showStat, showSwaps, showUptime, showVersion, showVmstat,
 } from './system.js';
 import { sysctlRoot } from './sysctl.js';
@@ -102,7 +102,7 @@ const STATIC: Array<[string, Make]> = [
   file('cmdline', () => showCmdline()),
   file('cpuinfo', () => showCpuinfo()),
   file('devices', () => showDevices()),
-  file('diskstats', () => ''),
+  file('diskstats', () => showDiskstats()),
   file('filesystems', () => showFilesystems()),
   file('loadavg', (sb) => showLoadavg(sb.kernel)),
   file('meminfo', () => showMeminfo()),

@@ -3,7 +3,11 @@
 // Figures the kernel keeps itself (boot time, processes, mounts) are its own;
 // the hardware's (CPUs, memory) are the host's for now.
 import { readFileSync } from 'node:fs';
-import type { Kernel } from '../../kernel/kernel.js';
+import { UTS_RELEASE, UTS_VERSION, type Kernel } from '../../kernel/kernel.js';
+import { hostCpus, NR_CPUS } from '../../kernel/cpus.js';
+import { filesystems } from '../filesystems.js';
+import { allBdevs } from '../../block/blkdev.js';
+import { devMajor, devMinor } from '../../drivers/registry.js';
 
 function host(path: string): string {
   try { return readFileSync(path, 'latin1'); } catch { return ''; }
@@ -23,22 +27,64 @@ export function lastPid(kernel: Kernel): number {
 }
 
 export function showMeminfo(): string { return host('/proc/meminfo'); }
-export function showCpuinfo(): string { return host('/proc/cpuinfo'); }
 export function showVmstat(): string { return host('/proc/vmstat'); }
 
-/** /proc/stat: the host's CPU and interrupt counters, the guest's processes and boot time. */
+/** The host's cpuinfo blocks, one per processor, by host CPU number. */
+function hostCpuinfo(): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const block of host('/proc/cpuinfo').split(/\n\n+/)) {
+    const m = /^processor\s*:\s*(\d+)/m.exec(block);
+    if (m) out.set(Number(m[1]), block);
+  }
+  return out;
+}
+
+/**
+ * /proc/cpuinfo: the host's description of the CPUs the guest has (guest CPU
+ * i is host CPU hostCpus[i]), numbered as the guest numbers them, each a core
+ * of its own in one package as /sys/devices/system/cpu says.
+ */
+export function showCpuinfo(): string {
+  const blocks = hostCpuinfo();
+  const out: string[] = [];
+  hostCpus.forEach((h, i) => {
+    const b = blocks.get(h);
+    if (b === undefined) return;
+    const set = (text: string, key: string, v: string | number) =>
+      text.replace(new RegExp(`^(${key}\\s*:).*$`, 'm'), `$1 ${v}`);
+    let t = set(b, 'processor', i);
+    t = set(t, 'physical id', 0); t = set(t, 'siblings', NR_CPUS); t = set(t, 'core id', i);
+    t = set(t, 'cpu cores', NR_CPUS); t = set(t, 'apicid', i); t = set(t, 'initial apicid', i);
+    out.push(t.replace(/\n+$/, ''));
+  });
+  return out.map((b) => b + '\n\n').join('');
+}
+
+/**
+ * /proc/stat: the host's counters of the guest's CPUs (renumbered, and
+ * summed on the "cpu" line), the guest's processes and boot time.
+ */
 export function showStat(kernel: Kernel): string {
   // Tasks waiting in the kernel sleep interruptibly: neither running nor blocked.
   let running = 0;
   for (const t of kernel.tasks.values()) if (!t.group.stopped && !t.interrupt) running++;
   const lines = host('/proc/stat').split('\n').filter((l) => l !== '');
-  const out = lines.map((l) => {
-    if (l.startsWith('btime ')) return `btime ${Math.floor(kernel.bootTime / 1000)}`;
-    if (l.startsWith('processes ')) return `processes ${lastPid(kernel)}`;
-    if (l.startsWith('procs_running ')) return `procs_running ${Math.max(1, running)}`;
-    if (l.startsWith('procs_blocked ')) return 'procs_blocked 0';
-    return l;
-  });
+  const perCpu = new Map<number, number[]>();
+  for (const l of lines) {
+    const m = /^cpu(\d+) (.*)$/.exec(l);
+    if (m) perCpu.set(Number(m[1]), m[2].trim().split(/\s+/).map(Number));
+  }
+  const mine = hostCpus.map((h) => perCpu.get(h) ?? Array(10).fill(0));
+  const total = mine.reduce((acc, v) => acc.map((x, i) => x + (v[i] ?? 0)), Array(10).fill(0));
+  const out: string[] = [`cpu  ${total.join(' ')}`, ...mine.map((v, i) => `cpu${i} ${v.join(' ')}`)];
+  for (const l of lines) {
+    if (/^cpu/.test(l)) continue;
+    if (l.startsWith('btime ')) out.push(`btime ${Math.floor(kernel.bootTime / 1000)}`);
+    else if (l.startsWith('processes ')) out.push(`processes ${kernel.forks}`);
+    else if (l.startsWith('procs_running ')) out.push(`procs_running ${Math.max(1, running)}`);
+    else if (l.startsWith('procs_blocked ')) out.push('procs_blocked 0');
+    else out.push(l);
+  }
   return out.join('\n') + '\n';
 }
 
@@ -61,21 +107,29 @@ export function showLoadavg(kernel: Kernel): string {
   return `0.00 0.00 0.00 1/${kernel.tasks.size} ${lastPid(kernel)}\n`;
 }
 
+/** linux_proc_banner */
 export function showVersion(): string {
-  return 'Linux version 6.1.0-tuml (tuml@tuml) (node) #1 SMP PREEMPT_DYNAMIC tuml\n';
+  return `Linux version ${UTS_RELEASE} (tuml@tuml) (node ${process.version}) ${UTS_VERSION}\n`;
 }
 
-/** The filesystem types the kernel has (FS_REQUIRES_DEV ones without "nodev"). */
-const FILESYSTEMS: Array<[string, boolean]> = [
-  ['sysfs', false], ['tmpfs', false], ['proc', false], ['devtmpfs', false], ['devpts', false],
-  ['hostfs', false], ['ext2', true],
-];
-
+/** The filesystem types the kernel has, "nodev" for those that need no device. */
 export function showFilesystems(): string {
-  return FILESYSTEMS.map(([name, dev]) => `${dev ? '' : 'nodev'}\t${name}\n`).join('');
+  return filesystems().map((t) => `${t.requiresDev ? '' : 'nodev'}\t${t.name}\n`).join('');
 }
 
-export function showPartitions(): string { return 'major minor  #blocks  name\n\n'; }
+/** /proc/partitions: the block devices, sizes in 1 KiB blocks (show_partition). */
+export function showPartitions(): string {
+  const rows = allBdevs().map((b) =>
+    `${String(devMajor(b.rdev)).padStart(4)}  ${String(devMinor(b.rdev)).padStart(7)} ${String(b.size() / 1024n).padStart(10)} ${b.name}\n`);
+  return 'major minor  #blocks  name\n\n' + rows.join('');
+}
+
+/** /proc/diskstats: the block devices; I/O is not counted (all zeros). */
+export function showDiskstats(): string {
+  return allBdevs().map((b) =>
+    `${String(devMajor(b.rdev)).padStart(4)} ${String(devMinor(b.rdev)).padStart(7)} ${b.name} ${Array(17).fill(0).join(' ')}\n`).join('');
+}
+
 export function showSwaps(): string { return 'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n'; }
 export function showCmdline(): string { return 'tuml\n'; }
 

@@ -9,6 +9,7 @@
 // unprivileged host user may; the guest always sees the value it set.
 import { freemem, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
+import { hostCpus, NR_CPUS } from '../cpus.js';
 import { Errno, E } from '../../host/errno.js';
 import { allocRegion, syscall, type HostRegion } from '../../host/libc.js';
 import { CAP, CAP_LAST_CAP, type Cred } from '../cred.js';
@@ -441,17 +442,6 @@ register('personality', () => new Native(null));
 
 const HOST_MASK_BYTES = 128;   // room for 1024 host CPUs
 
-/** The host CPUs tuml was started on; guest CPU i is hostCpus[i]. */
-const hostCpus: number[] = (() => {
-  const m = /^Cpus_allowed_list:\s*(.*)$/m.exec(readFileSync('/proc/self/status', 'latin1'));
-  const cpus: number[] = [];
-  for (const part of (m?.[1] ?? '0').split(',')) {
-    const [lo, hi] = part.split('-').map(Number);
-    for (let c = lo; c <= (hi ?? lo); c++) cpus.push(c);
-  }
-  return cpus;
-})();
-const NR_CPUS = hostCpus.length;
 const CPUMASK_SIZE = Math.ceil(NR_CPUS / 64) * 8;
 const ALL_CPUS = (1n << BigInt(NR_CPUS)) - 1n;
 
