@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { shmemMount, TMPFS_MAGIC } from '../dist/mm/shmem.js';
+import { shmemMount, shmemPages, TMPFS_MAGIC } from '../dist/mm/shmem.js';
+import { existsSync } from 'node:fs';
 import { getFilesystem } from '../dist/fs/filesystems.js';
 import { Cred, CAP_FULL } from '../dist/kernel/cred.js';
 import { Rlimits } from '../dist/kernel/rlimit.js';
@@ -295,4 +296,19 @@ test('O_TMPFILE: unnamed until linked, gone on close if never linked', () => {
   errno(() => sb.root.link(root, t2.inode, 'no'), E.ENOENT);
   t2.file.put();
   assert.equal(sb.usedInodes, before + 1n);
+});
+
+test('umount (kill) frees the data: the memfds close, /proc/meminfo Shmem drops', () => {
+  const sb = mount();
+  const before = shmemPages();
+  const f = sb.root.create(root, 'big', 0o644, O.RDWR);
+  f.write(root, Buffer.alloc(200000, 7), null);
+  const fd = f.hostFd();
+  f.put();
+  write(sb, 'small', 'x');
+  assert.equal(shmemPages(), before + 50n);
+  assert.ok(existsSync(`/proc/self/fd/${fd}`));
+  sb.kill();
+  assert.equal(shmemPages(), before);
+  assert.ok(!existsSync(`/proc/self/fd/${fd}`));
 });

@@ -125,6 +125,15 @@ export function parseOptions(data: string, opts: ShmemOptions, ramfs: boolean): 
 
 // ---- the superblock ----
 
+/** Mounted instances, for the memory they hold (/proc/meminfo's Shmem). */
+const live = new Set<ShmemSb>();
+/** Pages all tmpfs instances hold. */
+export function shmemPages(): bigint {
+  let n = 0n;
+  for (const sb of live) n += sb.usedBlocks;
+  return n;
+}
+
 export class ShmemSb implements SuperBlock {
   readonly type: string;
   readonly dev = anonDev();
@@ -140,6 +149,23 @@ export class ShmemSb implements SuperBlock {
     this.type = type ?? (ramfs ? 'ramfs' : 'tmpfs');
     this.defaults = defaultOptions(null, ramfs);
     this.root = new ShmemDir(this, null, { uid: opts.uid, gid: opts.gid, mode: S_IFDIR | opts.mode });
+    live.add(this);
+  }
+
+  /**
+   * The last mount went away: every file's data goes, now for files nothing
+   * has open, at their last close for the others (a lazy umount's).
+   */
+  kill(): void {
+    live.delete(this);
+    const walk = (dir: ShmemDir): void => {
+      for (const { inode } of dir.entries.values()) {
+        if (inode instanceof ShmemDir) walk(inode);
+        inode.nlink = 0;
+        inode.forget();
+      }
+    };
+    walk(this.root);
   }
 
   allocIno(): bigint {
@@ -277,6 +303,9 @@ export abstract class ShmemInode extends Inode {
    */
   openCount = 0;
   private destroyed = false;
+
+  /** Forget the inode's names (its filesystem is gone); it goes when nothing has it open. */
+  forget(): void { this.maybeDestroy(); }
 
   /** drop_nlink: one name fewer; the inode goes when no name and no open file is left. */
   dropLink(): void {

@@ -8,6 +8,7 @@ import { hostCpus, NR_CPUS } from '../../kernel/cpus.js';
 import { filesystems } from '../filesystems.js';
 import { allBdevs } from '../../block/blkdev.js';
 import { devMajor, devMinor } from '../../drivers/registry.js';
+import { shmemPages } from '../../mm/shmem.js';
 
 function host(path: string): string {
   try { return readFileSync(path, 'latin1'); } catch { return ''; }
@@ -26,7 +27,46 @@ export function lastPid(kernel: Kernel): number {
   return last;
 }
 
-export function showMeminfo(): string { return host('/proc/meminfo'); }
+/** kB of a "Key: N kB" line of a host /proc file, 0 when absent. */
+function kbOf(text: string, key: string): bigint {
+  const m = new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text);
+  return m ? BigInt(m[1]) : 0n;
+}
+
+/**
+ * /proc/meminfo (fs/proc/meminfo.c): the machine's memory is mem= (when the
+ * boot parameters give one); what is used is what the guest's processes
+ * hold (their anonymous resident pages, from the host) and what tmpfs holds.
+ * Without mem=, the host's own figures.
+ */
+export function showMeminfo(kernel?: Kernel): string {
+  const memBytes = (kernel as { params?: { memBytes?: number } } | undefined)?.params?.memBytes;
+  if (!kernel || !memBytes) return host('/proc/meminfo');
+  const total = BigInt(Math.floor(memBytes / 1024));
+  let anon = 0n;
+  for (const g of kernel.groups.values()) {
+    if (g.exitState !== 'running') continue;
+    anon += kbOf(host(`/proc/${g.hostPid}/status`), 'RssAnon');
+  }
+  const shmem = shmemPages() * 4n;
+  const used = anon + shmem > total ? total : anon + shmem;
+  const free = total - used;
+  const rows: Array<[string, bigint]> = [
+    ['MemTotal', total], ['MemFree', free], ['MemAvailable', free], ['Buffers', 0n], ['Cached', shmem],
+    ['SwapCached', 0n], ['Active', anon + shmem], ['Inactive', 0n], ['Active(anon)', anon + shmem], ['Inactive(anon)', 0n],
+    ['Active(file)', 0n], ['Inactive(file)', 0n], ['Unevictable', 0n], ['Mlocked', 0n], ['SwapTotal', 0n], ['SwapFree', 0n],
+    ['Dirty', 0n], ['Writeback', 0n], ['AnonPages', anon], ['Mapped', 0n], ['Shmem', shmem], ['KReclaimable', 0n],
+    ['Slab', 0n], ['SReclaimable', 0n], ['SUnreclaim', 0n], ['KernelStack', 0n], ['PageTables', 0n],
+    ['NFS_Unstable', 0n], ['Bounce', 0n], ['WritebackTmp', 0n], ['CommitLimit', total / 2n], ['Committed_AS', anon],
+    ['VmallocTotal', 34359738367n], ['VmallocUsed', 0n], ['VmallocChunk', 0n], ['Percpu', 0n],
+    ['HardwareCorrupted', 0n], ['AnonHugePages', 0n], ['ShmemHugePages', 0n], ['ShmemPmdMapped', 0n],
+    ['HugePages_Total', -1n], ['HugePages_Free', -1n], ['HugePages_Rsvd', -1n], ['HugePages_Surp', -1n],
+    ['Hugepagesize', 2048n], ['Hugetlb', 0n],
+  ];
+  // show_val_kb: "%-16s%8lu kB"; the HugePages_ counts have no unit.
+  return rows.map(([k, v]) => (v < 0n ? `${`${k}:`.padEnd(16)}${'0'.padStart(8)}\n`
+    : `${`${k}:`.padEnd(16)}${String(v).padStart(8)} kB\n`)).join('');
+}
 export function showVmstat(): string { return host('/proc/vmstat'); }
 
 /** The host's cpuinfo blocks, one per processor, by host CPU number. */
