@@ -16,6 +16,7 @@ import {
   showStat, showSwaps, showUptime, showVersion, showVmstat,
 } from './system.js';
 import { sysctlRoot } from './sysctl.js';
+import { startLoadavg } from '../../kernel/loadavg.js';
 
 /** PROC_SUPER_MAGIC */
 const PROC_SUPER_MAGIC = 0x9fa0;
@@ -32,6 +33,7 @@ export class ProcSuperBlock implements ProcSb {
   constructor(readonly kernel: Kernel) {
     this.rootOwner = () => ({ uid: 0, gid: 0, timeMs: kernel.bootTime });
     this.root = new ProcRoot(this);
+    startLoadavg(kernel);
   }
 
   options(): string { return 'rw,nosuid,nodev,noexec,relatime'; }

@@ -9,6 +9,7 @@ import { filesystems } from '../filesystems.js';
 import { allBdevs } from '../../block/blkdev.js';
 import { devMajor, devMinor } from '../../drivers/registry.js';
 import { shmemPages } from '../../mm/shmem.js';
+import { loadavgText, nrRunning } from '../../kernel/loadavg.js';
 
 function host(path: string): string {
   try { return readFileSync(path, 'latin1'); } catch { return ''; }
@@ -142,9 +143,9 @@ export function showUptime(kernel: Kernel): string {
   return `${hundredths(up)} ${hundredths(up * ratio)}\n`;
 }
 
-/** /proc/loadavg: "1 5 15-minute loads, runnable/total tasks, last pid". */
+/** /proc/loadavg: the 1, 5 and 15-minute loads, runnable/total tasks, the last pid (fs/proc/loadavg.c). */
 export function showLoadavg(kernel: Kernel): string {
-  return `0.00 0.00 0.00 1/${kernel.tasks.size} ${lastPid(kernel)}\n`;
+  return `${loadavgText(kernel)} ${nrRunning(kernel)}/${kernel.tasks.size} ${lastPid(kernel)}\n`;
 }
 
 /** linux_proc_banner */
