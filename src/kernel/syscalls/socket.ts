@@ -10,6 +10,8 @@ import {
   MSG, PeerGroupsRange, putFiles, SCM, SOCK, Socket, sockFamily, SOL_SOCKET, SYSCTL, AF, type RecvMsg, type Ucred,
 } from '../../net/socket.js';
 import '../../net/unix/af_unix.js';
+import '../../net/ipv4/af_inet.js';
+import '../../net/netlink/af_netlink.js';
 import { CAP } from '../cred.js';
 import type { Task } from '../task.js';
 import { int, register, size, uint } from './table.js';

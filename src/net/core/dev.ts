@@ -175,6 +175,8 @@ export class Net {
     this.routes.push({ ...base, table: RT_TABLE.LOCAL, dst: a.local, dstLen: full, scope: RT_SCOPE.HOST, type: RTN.LOCAL });
     if (a.family === AF_INET && dev.type === ARPHRD_LOOPBACK) {
       this.routes.push({ ...base, table: RT_TABLE.LOCAL, dst: maskAddr(a.local, a.prefixlen), dstLen: a.prefixlen, scope: RT_SCOPE.HOST, type: RTN.LOCAL });
+    } else if (a.family === AF_INET6 && dev.type === ARPHRD_LOOPBACK) {
+      this.routes.push({ ...base, table: RT_TABLE.MAIN, dst: a.local, dstLen: full, prefsrc: null, scope: RT_SCOPE.UNIVERSE, type: RTN.UNICAST, priority: 256 });
     } else if (a.prefixlen < full) {
       const priority = a.family === AF_INET6 ? 256 : 0;
       this.routes.push({ ...base, table: RT_TABLE.MAIN, dst: maskAddr(a.local, a.prefixlen), dstLen: a.prefixlen, scope: RT_SCOPE.LINK, type: RTN.UNICAST, priority });
@@ -221,4 +223,12 @@ export class Net {
 
 function sameRoute(a: Route, b: Route): boolean {
   return a.family === b.family && a.table === b.table && a.dstLen === b.dstLen && a.dst.equals(b.dst) && a.priority === b.priority;
+}
+
+const namespaces = new WeakMap<object, Net>();
+/** The machine's network namespace (one per kernel: CLONE_NEWNET is not supported). */
+export function netOf(kernel: object): Net {
+  let n = namespaces.get(kernel);
+  if (!n) { n = new Net(); namespaces.set(kernel, n); }
+  return n;
 }

@@ -5,7 +5,7 @@
 // netlink socket (af_netlink.ts) carries them.
 import { Errno, E } from '../../host/errno.js';
 import {
-  AF_INET, AF_INET6, ARPHRD_LOOPBACK, maskAddr, RT_SCOPE, RT_TABLE, RTN, RTPROT,
+  AF_INET, AF_INET6, ARPHRD_LOOPBACK, inPrefix, maskAddr, RT_SCOPE, RT_TABLE, RTN, RTPROT,
   type IfAddr, type Net, type NetDevice, type Route,
 } from './dev.js';
 
@@ -25,7 +25,7 @@ const IFLA = {
 } as const;
 const IFA = { ADDRESS: 1, LOCAL: 2, LABEL: 3, BROADCAST: 4, CACHEINFO: 6, FLAGS: 8 } as const;
 const IFA_F_PERMANENT = 0x80;
-const RTA = { DST: 1, SRC: 2, IIF: 3, OIF: 4, GATEWAY: 5, PRIORITY: 6, PREFSRC: 7, TABLE: 15 } as const;
+const RTA = { DST: 1, SRC: 2, IIF: 3, OIF: 4, GATEWAY: 5, PRIORITY: 6, PREFSRC: 7, TABLE: 15, PREF: 20 } as const;
 const RTM_F_CLONED = 0x200;
 const HDR = 16;
 /** A dump is sent in datagrams of at most this size, as Linux fills one skb (glibc reads 4 KiB at a time). */
@@ -53,7 +53,7 @@ function message(type: number, flags: number, seq: number, portid: number, body:
   h.writeUInt16LE(type, 4);
   h.writeUInt16LE(flags, 6);
   h.writeUInt32LE(seq, 8);
-  h.writeUInt32LE(portid, 12);
+  h.writeUInt32LE(portid >>> 0, 12);
   return Buffer.concat([h, body]);
 }
 
@@ -279,6 +279,7 @@ function fillRoute(rt: Route, flags = 0, dst?: Buffer): Buffer {
   if (rt.prefsrc) parts.push(attr(RTA.PREFSRC, rt.prefsrc));
   if (rt.gateway) parts.push(attr(RTA.GATEWAY, rt.gateway));
   parts.push(attr(RTA.OIF, u32(rt.oif)));
+  if (rt.family === AF_INET6) parts.push(attr(RTA.PREF, u8(0)));
   return Buffer.concat(parts);
 }
 
@@ -290,7 +291,10 @@ function getRoute(net: Net, r: Request, who: NlSender): Buffer[] {
   if (!dst) throw new Errno(E.EINVAL);
   const rt = net.lookup(Buffer.from(dst));
   if (!rt || !net.device(rt.oif).up) throw new Errno(E.ENETUNREACH);
-  const src = rt.prefsrc ?? net.addrs.find((a) => a.index === rt.oif && a.family === rt.family)?.local ?? null;
+  // The source: the route's own, else an address of the interface on the next hop's network.
+  const hop = rt.gateway ?? Buffer.from(dst);
+  const mine = net.addrs.filter((a) => a.index === rt.oif && a.family === rt.family);
+  const src = rt.prefsrc ?? (mine.find((a) => inPrefix(hop, a.local, a.prefixlen)) ?? mine[0])?.local ?? null;
   return [message(RTM.NEWROUTE, 0, r.seq, who.portid, fillRoute({ ...rt, prefsrc: src }, RTM_F_CLONED, Buffer.from(dst)))];
 }
 
