@@ -3,7 +3,7 @@
 // reported as a ratio (how many times slower tuml is). The floor of the
 // interception mechanism (shared/reference/trap_cost.c, when present) is
 // measured in the same run, to compare the kernel's cost per syscall with it.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -32,7 +32,10 @@ for (let i = 0; c.split('\n').length < 5000; i++) c += `int f${i}(int x) {\n  in
 writeFileSync(bigC, c);
 
 const rows = [];
-const row = (name, unit, nat, tum) => rows.push({ benchmark: name, unit, native: +nat.toFixed(2), tuml: +tum.toFixed(2), 'slower ×': +(tum / nat).toFixed(2) });
+/** higher: a rate (MB/s, per second), where tuml's being slower makes its number smaller. */
+const row = (name, unit, nat, tum, higher = false) => rows.push({
+  benchmark: name, unit, native: +nat.toFixed(2), tuml: +tum.toFixed(2), 'slower ×': +(higher ? nat / tum : tum / nat).toFixed(2),
+});
 
 // In-program measurements (the program prints its own per-operation number).
 const inner = [
@@ -58,6 +61,18 @@ for (const [name, argv] of wall) {
   const tum = run(inTuml(cmd(scratch('xt')))).ms;
   row(name, 'ms (wall)', nat, tum);
 }
+// The network: TCP over the machine's own loopback, and to a server on the
+// host (reached from the guest as 10.0.2.2, natively as 127.0.0.1).
+const tcp = build('tcp.c');
+row('TCP over loopback, 256 MiB', 'MB/s', run([tcp, 'loop', '256']).value, run(inTuml([tcp, 'loop', '256'])).value, true);
+row('TCP connect+accept+close', 'conn/s', run([tcp, 'connect', '500']).value, run(inTuml([tcp, 'connect', '500'])).value, true);
+const sink = spawn(process.execPath, ['-e', `
+  const s = require('net').createServer((c) => { c.on('data', () => {}); c.on('end', () => c.end()); });
+  s.listen(0, '127.0.0.1', () => console.log(s.address().port));`], { stdio: ['ignore', 'pipe', 'inherit'] });
+const port = await new Promise((r) => sink.stdout.once('data', (d) => r(String(d).trim())));
+row('TCP to a host server, 256 MiB', 'MB/s', run([tcp, 'send', '127.0.0.1', port, '256']).value, run(inTuml([tcp, 'send', '10.0.2.2', port, '256'])).value, true);
+sink.kill();
+
 console.table(rows);
 
 // The floor: the same getppid loop under each interception mechanism, in C.

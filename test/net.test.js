@@ -99,7 +99,7 @@ python3 -c 'import socket; socket.create_connection(("127.0.0.1", 9))' 2>&1 | ta
 ip addr add 192.168.50.1/24 dev eth0 && ip route add 172.16.0.0/12 via 192.168.50.254
 ip route get 172.20.1.1 | head -1
 busybox ifconfig eth0 | grep -o 'inet addr:[0-9.]*'
-`]);
+`], { timeout: 240000 });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, [
     'lo 127.0.0.1/8', 'eth0 10.0.2.15/24',
