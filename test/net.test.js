@@ -99,6 +99,8 @@ python3 -c 'import socket; socket.create_connection(("127.0.0.1", 9))' 2>&1 | ta
 ip addr add 192.168.50.1/24 dev eth0 && ip route add 172.16.0.0/12 via 192.168.50.254
 ip route get 172.20.1.1 | head -1
 busybox ifconfig eth0 | grep -o 'inet addr:[0-9.]*'
+busybox route -n | tail -n +3 | awk '{print $1, $2, $4, $8}'
+grep -c eth0 /proc/net/dev
 `], { timeout: 240000 });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, [
@@ -108,7 +110,9 @@ busybox ifconfig eth0 | grep -o 'inet addr:[0-9.]*'
     'OSError: [Errno 101] Network is unreachable',
     'ConnectionRefusedError: [Errno 111] Connection refused',
     '172.20.1.1 via 192.168.50.254 dev eth0 src 192.168.50.1 ',
-    'inet addr:10.0.2.15', '',
+    'inet addr:10.0.2.15',
+    '0.0.0.0 10.0.2.2 UG eth0', '10.0.2.0 0.0.0.0 U eth0', '172.16.0.0 192.168.50.254 UG eth0', '192.168.50.0 0.0.0.0 U eth0',
+    '1', '',
   ].join('\n'));
 });
 

@@ -1,13 +1,15 @@
 // The proc filesystem's superblock and root directory (fs/proc/root.c): the
 // machine-wide files, /proc/sys, the self and thread-self links, and one
 // directory per live process, named by the guest's pids.
+import { netOf, type Net } from '../../net/core/dev.js';
+import { procNetDev, procNetIfInet6, procNetRoute } from '../../net/core/net_procfs.js';
 import { Errno, E } from '../../host/errno.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import type { Task } from '../../kernel/task.js';
 import type { Inode } from '../inode.js';
 import { joinPath, type Location } from '../namei.js';
 import {
-  ProcDir, ProcFileInode, ProcInode, ProcLinkInode, procIno, type OwnerFn, type ProcSb,
+  ProcDir, ProcFileInode, ProcInode, ProcLinkInode, procIno, TableDir, type OwnerFn, type ProcSb,
 } from './generic.js';
 import { PidDir } from './base.js';
 import { PidRef } from './pid.js';
@@ -100,6 +102,13 @@ function selfLocation(sb: ProcSuperBlock, task: Task, thread: boolean): Location
   return { mnt: mp.mnt, inode: tdir, path: `${loc.path}/task/${task.tid}` };
 }
 
+/** /proc/net: the guest's interfaces and routes (net/core/net_procfs.ts). */
+function netDir(sb: ProcSuperBlock): ProcInode {
+  const f = (name: string, show: (net: Net) => string): [string, () => ProcInode] =>
+    [name, () => new ProcFileInode(sb, procIno(`net/${name}`), sb.rootOwner, 0o444, () => show(netOf(sb.kernel)), null, `/proc/net/${name}`)];
+  return new TableDir(sb, procIno('net'), sb.rootOwner, [f('dev', procNetDev), f('route', procNetRoute), f('if_inet6', procNetIfInet6)]);
+}
+
 const STATIC: Array<[string, Make]> = [
   file('cmdline', () => showCmdline()),
   file('cpuinfo', () => showCpuinfo()),
@@ -109,6 +118,7 @@ const STATIC: Array<[string, Make]> = [
   file('loadavg', (sb) => showLoadavg(sb.kernel)),
   file('meminfo', (sb) => showMeminfo(sb.kernel)),
   file('modules', () => ''),
+  ['net', (sb) => netDir(sb)],
   link('mounts', () => 'self/mounts'),
   file('partitions', () => showPartitions()),
   file('stat', (sb) => showStat(sb.kernel)),

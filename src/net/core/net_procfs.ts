@@ -21,7 +21,10 @@ const hex32le = (b: Buffer) => b.readUInt32LE(0).toString(16).toUpperCase().padS
 /** /proc/net/route: the IPv4 main table, addresses as little-endian hex words. */
 export function procNetRoute(net: Net): string {
   const RTF_UP = 1, RTF_GATEWAY = 2;
-  const lines = net.routes.filter((r) => r.family === AF_INET && r.table === RT_TABLE.MAIN).map((r) => {
+  // In the FIB trie's order: by destination, then by prefix length.
+  const main = net.routes.filter((r) => r.family === AF_INET && r.table === RT_TABLE.MAIN)
+    .sort((a, b) => a.dst.readUInt32BE(0) - b.dst.readUInt32BE(0) || a.dstLen - b.dstLen);
+  const lines = main.map((r) => {
     const flags = RTF_UP | (r.gateway ? RTF_GATEWAY : 0);
     const mask = maskAddr(Buffer.alloc(4, 0xff), r.dstLen);
     const cols = [net.device(r.oif).name, hex32le(r.dst), hex32le(r.gateway ?? Buffer.alloc(4)), flags.toString(16).toUpperCase().padStart(4, '0'),
