@@ -312,3 +312,25 @@ test('umount (kill) frees the data: the memfds close, /proc/meminfo Shmem drops'
   assert.equal(shmemPages(), before);
   assert.ok(!existsSync(`/proc/self/fd/${fd}`));
 });
+
+test('remount changes size= and nr_inodes=, not below what is in use', () => {
+  const sb = mount('size=64k');
+  write(sb, 'f', 'x'.repeat(10000));
+  sb.remount('size=128k,mode=700');
+  assert.match(sb.options(), /size=128k/);
+  assert.equal(sb.root.getattr().mode & 0o7777, 0o1777);
+  errno(() => sb.remount('size=4k'), E.EINVAL);
+  errno(() => mount('size=0').remount('size=4k'), E.EINVAL);
+  errno(() => sb.remount('size=junk'), E.EINVAL);
+});
+
+test('a writer who does not own the file may still have its setuid bit taken off (file_remove_privs)', () => {
+  const sb = mount();
+  write(sb, 'f', '');
+  const ino = sb.root.lookup('f');
+  ino.setattr(root, { mode: 0o4777 });
+  ino.setattr(nobody, { mode: 0o777 });
+  assert.equal(ino.getattr().mode & 0o7777, 0o777);
+  errno(() => ino.setattr(nobody, { mode: 0o777 }), E.EPERM);
+  errno(() => ino.setattr(nobody, { mode: 0o4777 }), E.EPERM);
+});

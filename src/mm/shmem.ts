@@ -211,12 +211,20 @@ export class ShmemSb implements SuperBlock {
     return b;
   }
 
-  /** remount: size=, nr_inodes=, mode=, uid=, gid= may change (EINVAL below what is in use). */
+  /**
+   * shmem_reconfigure: size=, nr_inodes=, huge= and mpol= change (EINVAL
+   * below what is in use, or for a limit on an unlimited mount); mode=, uid=, gid= are parsed and
+   * left alone, as they only apply to a new mount's root.
+   */
   remount(data: string): void {
     const o = parseOptions(data, { ...this.opts, extra: [...this.opts.extra] }, this.ramfs);
-    if (o.maxBlocks && o.maxBlocks < this.usedBlocks) throw new Errno(E.EINVAL);
-    if (o.maxInodes && o.maxInodes < this.usedInodes) throw new Errno(E.EINVAL);
-    Object.assign(this.opts, o);
+    // "Cannot retroactively limit size", "Too small a size for current use".
+    const bad = (now: bigint, want: bigint, used: bigint) => want !== now && want !== 0n && (now === 0n || want < used);
+    if (bad(this.opts.maxBlocks, o.maxBlocks, this.usedBlocks)) throw new Errno(E.EINVAL);
+    if (bad(this.opts.maxInodes, o.maxInodes, this.usedInodes)) throw new Errno(E.EINVAL);
+    this.opts.maxBlocks = o.maxBlocks;
+    this.opts.maxInodes = o.maxInodes;
+    this.opts.extra = o.extra;
   }
 }
 
