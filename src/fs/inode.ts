@@ -16,6 +16,11 @@ export interface SuperBlock {
   sync?(): void;
   /** The last mount of it went away (umount): release the device. */
   kill?(): void;
+  /**
+   * mount -o remount: the new superblock options (data) and MS_* flags; the
+   * VFS has already checked them and keeps SB_RDONLY itself (fs/mount.ts).
+   */
+  remount?(flags: number, data: string): void;
 }
 
 export interface SetAttr {
