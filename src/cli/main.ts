@@ -73,7 +73,8 @@ async function main(argv: string[]): Promise<number> {
     return r.exitCode;
   }
   // Booting: every word is a kernel parameter; unclaimed ones go to init, as Linux does.
-  const bad = argv.find((w) => w.startsWith('-'));
+  const dd = argv.indexOf('--');
+  const bad = (dd < 0 ? argv : argv.slice(0, dd)).find((w) => w.startsWith('-'));
   if (bad) throw new UsageError(`unknown option '${bad}'`);
   // The boot script's shell gets the user's terminal type and shell.
   const envp = ['TERM', 'SHELL', 'LANG'].filter((n) => process.env[n]).map((n) => `${n}=${process.env[n]}`);

@@ -214,17 +214,22 @@ export class Namei {
    * to the mountpoint in the parent mount first (EXDEV under RESOLVE_NO_XDEV).
    */
   private dotdot(cur: Location, nd: NameData): Location {
-    for (;;) {
-      if (sameLocation(cur, nd.root)) {
-        if (nd.resolve & RESOLVE.BENEATH) throw new Errno(E.EXDEV);
-        return cur;
-      }
-      if (cur.path !== '/') break;
+    const start = cur;
+    const inRoot = () => {
+      if (nd.resolve & RESOLVE.BENEATH) throw new Errno(E.EXDEV);
+      return start;
+    };
+    if (sameLocation(cur, nd.root)) return inRoot();
+    // choose_mountpoint: up through mounts whose mountpoint is their parent's
+    // root, to the first that is a directory inside its parent; none (the
+    // namespace's or a detached tree's top, or the walk's root): stay.
+    while (cur.path === '/') {
       const m = cur.mnt;
-      if (!m.parent || !m.mountpoint) return cur;   // a namespace's (or a detached tree's) root
-      if (nd.resolve & RESOLVE.NO_XDEV) throw new Errno(E.EXDEV);
+      if (!m.parent || !m.mountpoint) return inRoot();
       cur = m.mountpoint;
+      if (sameLocation(cur, nd.root)) return inRoot();
     }
+    if (cur.mnt !== start.mnt && (nd.resolve & RESOLVE.NO_XDEV)) throw new Errno(E.EXDEV);
     const up = this.crossMounts(walkInMount(cur.mnt, parentPath(cur.path)));
     if ((nd.resolve & RESOLVE.NO_XDEV) && up.mnt !== cur.mnt) throw new Errno(E.EXDEV);
     return up;

@@ -12,6 +12,7 @@ import { File, O, S_IFMT, S_IFREG } from '../fs/file.js';
 import type { Location } from '../fs/namei.js';
 import type { Inode } from '../fs/inode.js';
 import { dPath } from '../fs/d_path.js';
+import { pathNoexec } from '../fs/namespace.js';
 import { Native } from './syscalls/table.js';
 import { execInfo } from './syscalls/info.js';
 import { execTimers } from './syscalls/time.js';
@@ -45,6 +46,7 @@ function resolveProgram(k: Kernel, t: Task, dirfd: number, path: string, argv: s
   const { src, exe, loc, isLink } = execSource(k.namei.resolveAny(t, dirfd, path, { follow, emptyOk: (flags & 0x1000) !== 0 }));
   const st = src.getattr();
   if ((st.mode & S_IFMT) !== S_IFREG) throw new Errno(isLink ? E.ELOOP : E.EACCES);
+  if (loc && pathNoexec(loc)) throw new Errno(E.EACCES);   // a noexec mount
   if (!(st.mode & 0o111)) throw new Errno(E.EACCES);
   src.access(t, 1 /* X_OK */);
   const head = readAt(t, src, 0, BINPRM_BUF_SIZE);

@@ -2,6 +2,8 @@
 // level and a time since boot, read by syslog(2) (dmesg) and printed on the
 // console when their level is below the console loglevel.
 
+import { WaitQueue } from './wait.js';
+
 export const KERN = { EMERG: 0, ALERT: 1, CRIT: 2, ERR: 3, WARNING: 4, NOTICE: 5, INFO: 6, DEBUG: 7 } as const;
 
 export interface LogRecord { seq: number; level: number; usec: bigint; text: string; facility: number }
@@ -24,8 +26,8 @@ export class KernelLog {
   /** Where console messages go; null: nowhere yet (before the console is set up). */
   console: ((line: string) => void) | null = null;
   private readonly start = process.hrtime.bigint();
-  /** Called after each new record (syslog/kmsg readers wait on it). */
-  onRecord: (() => void) | null = null;
+  /** Woken after each new record (syslog readers wait here). */
+  readonly wait = new WaitQueue();
 
   printk(level: number, text: string, facility = 0): void {
     for (const line of text.split('\n')) {
@@ -38,7 +40,7 @@ export class KernelLog {
       }
       if (level < this.consoleLoglevel && this.console) this.console(`${prefixTime(r)} ${line}\n`);
     }
-    this.onRecord?.();
+    this.wait.wake();
   }
 
   /** The records from seq on, as syslog(2) formats them: "<L>[ secs.usecs] text". */

@@ -104,7 +104,7 @@ function selfLocation(sb: ProcSuperBlock, task: Task, thread: boolean): Location
 }
 
 const STATIC: Array<[string, Make]> = [
-  file('cmdline', () => showCmdline()),
+  file('cmdline', (sb) => showCmdline(sb.kernel)),
   file('cpuinfo', () => showCpuinfo()),
   file('devices', () => showDevices()),
   file('diskstats', () => showDiskstats()),

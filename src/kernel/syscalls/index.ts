@@ -16,3 +16,4 @@ import './pidfd.js';
 import './futex.js';
 import './socket.js';
 import './mount.js';
+import './syslog.js';
