@@ -72,6 +72,13 @@ function mountBusy(k: Kernel, m: Mount): boolean {
   return false;
 }
 
+function mountHasWriters(k: Kernel, m: Mount): boolean {
+  for (const t of tasksOf(k)) {
+    for (const { file } of t.files.fds.values()) if (file.location?.mnt === m && file.writable) return true;
+  }
+  return false;
+}
+
 function sbHasWriters(k: Kernel, sb: Mount['sb']): boolean {
   for (const t of tasksOf(k)) {
     for (const { file } of t.files.fds.values()) if (file.location?.mnt.sb === sb && file.writable) return true;
@@ -190,6 +197,8 @@ function moveMount(k: Kernel, t: Task | null, a: MountArgs): void {
 function remountBind(k: Kernel, t: Task | null, target: Location, flags: number): void {
   checkMnt(t, k, target.mnt);
   if (!isMountRoot(target)) throw new Errno(E.EINVAL);
+  // mnt_make_readonly: not while a file is open for writing through it.
+  if ((flags & MS.RDONLY) && !(target.mnt.flags & MS.RDONLY) && mountHasWriters(k, target.mnt)) throw new Errno(E.EBUSY);
   target.mnt.flags = mntFlagsOf(flags, target.mnt);
 }
 

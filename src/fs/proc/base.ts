@@ -73,13 +73,20 @@ function lnk(name: string, loc: (ref: PidRef) => Location, text: (ref: PidRef, r
 
 function exeLocation(ref: PidRef): Location {
   const g = ref.group;
-  if (g.exitState !== 'running' || !g.exeLoc) throw new Errno(E.ENOENT);
-  return g.exeLoc;
+  if (g.exitState !== 'running' || !g.exe) throw new Errno(E.ENOENT);
+  // A program run from an open file with no name (fexecve of a memfd) has no location.
+  return g.exeLoc ?? ref.kernel.namei.lookupCanonical(g.exe);
 }
 
 /** The program's path; one that was removed shows " (deleted)", as d_path() writes it. */
 function exeLinkText(ref: PidRef, reader: Task | undefined): string {
-  return locText(exeLocation(ref), reader);
+  const g = ref.group;
+  if (g.exitState !== 'running' || !g.exe) throw new Errno(E.ENOENT);
+  if (g.exeLoc) return locText(g.exeLoc, reader);
+  try { exeLocation(ref); } catch (e) {
+    if (e instanceof Errno && e.errno === E.ENOENT) return `${g.exe} (deleted)`;
+  }
+  return g.exe;
 }
 
 // ---- fd/ and fdinfo/ ----

@@ -257,6 +257,8 @@ function accessAt(k: Kernel, t: Task, dirfd: number, path: string, mode: number,
   if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_EMPTY_PATH)) throw new Errno(E.EINVAL);
   const loc = k.namei.resolve(t, dirfd, path, { follow: !(flags & AT_SYMLINK_NOFOLLOW), emptyOk: (flags & AT_EMPTY_PATH) !== 0 });
   if (mode === 0) return 0;
+  // Write access to a file of a read-only mount (not a device, FIFO or socket) is EROFS.
+  if ((mode & 2) && [S_IFREG, S_IFDIR, S_IFLNK].includes(loc.inode.mode & S_IFMT)) mntWantWrite(loc);
   if (t.cred.uid === 0 || ((flags & AT_EACCESS) && t.cred.euid === 0)) {
     // root: read and write are granted; execute needs an x bit somewhere (or a directory).
     if ((mode & 1) && !loc.inode.isDir() && !(loc.inode.mode & 0o111)) throw new Errno(E.EACCES);
