@@ -17,10 +17,10 @@ export interface SuperBlock {
   /** The last mount of it went away (umount): release the device. */
   kill?(): void;
   /**
-   * mount -o remount: the new superblock options (data) and MS_* flags; the
-   * VFS has already checked them and keeps SB_RDONLY itself (fs/mount.ts).
+   * mount -o remount: the new superblock options (mount's data). The VFS
+   * checks the call and keeps the read-only state itself (fs/mount.ts).
    */
-  remount?(flags: number, data: string): void;
+  remount?(data: string): void;
 }
 
 export interface SetAttr {
