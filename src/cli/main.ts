@@ -1,22 +1,34 @@
 #!/usr/bin/env node
-// The tuml command. `tuml run [--trace] -- CMD ARGS` runs one command in a
-// fresh machine whose root is the host's / and exits with its status;
-// `tuml` alone runs a login shell in one.
+// The tuml command. `tuml [PARAMS...]` boots a machine with a UML-style
+// kernel command line; `tuml run [OPTIONS] [PARAMS...] -- CMD ARGS` runs one
+// command as the first process of a fresh machine and exits with its status.
 import { statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { run } from '../index.js';
+import { isParamWord } from '../init/params.js';
 
-const USAGE = `usage: tuml [run [--trace] [--smp] [--] CMD [ARGS...]]
-  run       run CMD as the first process of a new machine; exit with its status
-  --trace   print every guest system call to stderr, strace-style
-  --smp     let guests use every host CPU (default: the kernel and its guests
-            share one host CPU, which halves the cost of a system call)
+const USAGE = `usage: tuml [PARAMS...]
+       tuml run [--trace] [--smp] [PARAMS...] [--] CMD [ARGS...]
+  (no command)  boot a machine: the root is the host's / (root= and the other
+                parameters change that) and init is tuml's boot script, which
+                sets the machine up and runs your login shell as root
+  run           run CMD as pid 1 of a new machine; exit with its status. Words
+                before -- are kernel parameters; without --, the first word
+                that is not one starts the command
+  --trace       print every guest system call to stderr, strace-style
+  --smp         let guests use every host CPU (default: the kernel and its guests
+                share one host CPU, which halves the cost of a system call)
+kernel parameters (UML style):
+  mem=SIZE      memory of the machine (K, M, G suffixes)
+  root=DEV|DIR  the root: a block device (/dev/ubda) or a host directory (hostfs)
+  rootfstype=T  its filesystem type(s), comma-separated; rootflags=OPTS its options
+  ro, rw        mount the root read-only / read-write (default rw)
+  init=PATH     the program to run as pid 1 (tuml, not tuml run)
+  umid=NAME     the machine's name
+  quiet         print only warnings and errors of the kernel; loglevel=N
+  NAME=VALUE    any other: into init's environment; other words: init's arguments
 `;
 
-function fail(msg: string): never {
-  process.stderr.write(`tuml: ${msg}\n${USAGE}`);
-  process.exit(2);
-}
+class UsageError extends Error {}
 
 /** As env(1) and execvp do: a name without a slash is looked up in PATH (the guest's root is the host's /). */
 function searchPath(name: string, path: string): string {
@@ -28,33 +40,53 @@ function searchPath(name: string, path: string): string {
   return name;
 }
 
+interface RunArgs { trace: boolean; smp: boolean; params: string[]; cmd: string[] }
+
+/** `tuml run` arguments: options, then parameters up to -- (or to the first word that is none), then the command. */
+export function parseRunArgs(args: string[]): RunArgs {
+  const out: RunArgs = { trace: false, smp: false, params: [], cmd: [] };
+  const dd = args.indexOf('--');
+  const before = dd >= 0 ? args.slice(0, dd) : args;
+  for (let i = 0; i < before.length; i++) {
+    const w = before[i];
+    if (w === '--trace') out.trace = true;
+    else if (w === '--smp') out.smp = true;
+    else if (w.startsWith('-')) throw new UsageError(`run: unknown option '${w}'`);
+    else if (isParamWord(w)) out.params.push(w);
+    else if (dd >= 0) throw new UsageError(`run: '${w}' is not a kernel parameter (the words before -- are kernel parameters)`);
+    else { out.cmd = before.slice(i); return out; }
+  }
+  if (dd >= 0) out.cmd = args.slice(dd + 1);
+  if (out.cmd.length === 0) throw new UsageError('run: no command given');
+  return out;
+}
+
 async function main(argv: string[]): Promise<number> {
   const sub = argv[0];
   if (sub === '--help' || sub === '-h') { process.stdout.write(USAGE); return 0; }
-  let cmd: string[];
-  let trace = false;
-  let smp = false;
   if (sub === 'run') {
-    const { values, positionals } = parseArgs({
-      args: argv.slice(1), allowPositionals: true, strict: true,
-      options: { trace: { type: 'boolean', default: false }, smp: { type: 'boolean', default: false } },
-    });
-    trace = values.trace ?? false;
-    smp = values.smp ?? false;
-    cmd = positionals;
-    if (cmd.length === 0) fail('run: no command given');
-  } else if (sub === undefined) {
-    cmd = [process.env.SHELL || '/bin/sh', '-l'];
-  } else {
-    fail(`unknown command '${sub}'`);
+    const a = parseRunArgs(argv.slice(1));
+    const env = Object.entries(process.env).map(([k, v]) => `${k}=${v}`);
+    const cmd = [...a.cmd];
+    cmd[0] = searchPath(cmd[0], process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin');
+    const r = await run({ init: cmd[0], argv: cmd, envp: env, cwd: process.cwd(), cmdline: a.params, trace: a.trace, smp: a.smp });
+    return r.exitCode;
   }
-  const env = Object.entries(process.env).map(([k, v]) => `${k}=${v}`);
-  cmd[0] = searchPath(cmd[0], process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin');
-  const r = await run({ init: cmd[0], argv: cmd, envp: env, hostRoot: '/', cwd: process.cwd(), trace, smp });
+  // Booting: every word is a kernel parameter; unclaimed ones go to init, as Linux does.
+  const dd = argv.indexOf('--');
+  const bad = (dd < 0 ? argv : argv.slice(0, dd)).find((w) => w.startsWith('-'));
+  if (bad) throw new UsageError(`unknown option '${bad}'`);
+  // The boot script's shell gets the user's terminal type and shell.
+  const envp = ['TERM', 'SHELL', 'LANG'].filter((n) => process.env[n]).map((n) => `${n}=${process.env[n]}`);
+  const r = await run({ cmdline: argv, envp });
   return r.exitCode;
 }
 
 main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
+  if (e instanceof UsageError) {
+    process.stderr.write(`tuml: ${e.message}\n${USAGE}`);
+    process.exit(2);
+  }
   process.stderr.write(`tuml: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(1);
 });

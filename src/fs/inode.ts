@@ -16,6 +16,11 @@ export interface SuperBlock {
   sync?(): void;
   /** The last mount of it went away (umount): release the device. */
   kill?(): void;
+  /**
+   * mount -o remount: the new superblock options (mount's data). The VFS
+   * checks the call and keeps the read-only state itself (fs/mount.ts).
+   */
+  remount?(data: string): void;
 }
 
 export interface SetAttr {

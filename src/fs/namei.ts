@@ -4,28 +4,9 @@
 import { Errno, E } from '../host/errno.js';
 import type { Task } from '../kernel/task.js';
 import { File } from './file.js';
-import type { Inode, SuperBlock } from './inode.js';
+import type { Mount, Location } from './mount.js';
 
-export class Mount {
-  constructor(
-    readonly sb: SuperBlock,
-    /** Guest absolute path of the mount point ("/" for the root). */
-    readonly path: string,
-    public flags: number = 0,
-  ) {}
-  get root(): Inode { return this.sb.root; }
-}
-
-/** A place in the guest's tree: the mount, the inode, and its canonical path. */
-export interface Location { mnt: Mount; inode: Inode; path: string }
-
-export class MountTable {
-  readonly byPath = new Map<string, Mount>();
-  mount(m: Mount): void { this.byPath.set(m.path, m); }
-  umount(path: string): void { this.byPath.delete(path); }
-  at(path: string): Mount | undefined { return this.byPath.get(path); }
-  list(): Mount[] { return [...this.byPath.values()].sort((a, b) => a.path.length - b.path.length); }
-}
+export { Mount, MntNamespace, MS, type Location } from './mount.js';
 
 export const AT_FDCWD = -100;
 const MAX_SYMLINKS = 40;
@@ -70,7 +51,8 @@ interface NameData {
 }
 
 export class Namei {
-  constructor(readonly mounts: MountTable) {}
+  /** root: the initial namespace's root, where lookupCanonical starts by default. */
+  constructor(private readonly root: () => Location) {}
 
   /** The directory dirfd names (the cwd for AT_FDCWD). */
   private dirOf(task: Task, dirfd: number): Location {
@@ -126,6 +108,17 @@ export class Namei {
     return this.walk(task, from, path, opts.follow, nd);
   }
 
+  /**
+   * kern_path: a walk the kernel does for itself (boot, mount sources at
+   * boot), from root, following symlinks but no magic links.
+   */
+  kernPath(path: string, root: Location, follow = true): Location {
+    const nd: NameData = { root, resolve: RESOLVE.NO_MAGICLINKS, links: MAX_SYMLINKS };
+    const r = this.walk(undefined as unknown as Task, this.crossMounts(root), path, follow, nd);
+    if (r instanceof File) throw new Errno(E.ENOENT);
+    return r;
+  }
+
   /** Resolves all but the last component: for create, unlink, rename, ... */
   resolveParent(task: Task, dirfd: number, path: string, opts: Omit<WalkOptions, 'follow'> = {}): { dir: Location; name: string; trailingSlash: boolean } {
     if (path === '') throw new Errno(E.ENOENT);
@@ -154,7 +147,7 @@ export class Namei {
       if (!cur.inode.isDir()) throw new Errno(E.ENOTDIR);
       if (name.length > 255) throw new Errno(E.ENAMETOOLONG);
       if (name === '.') continue;
-      if (name === '..') { cur = this.dotdot(task, cur, nd); continue; }
+      if (name === '..') { cur = this.dotdot(cur, nd); continue; }
       const inode = cur.inode.lookup(name);
       let next: Location = { mnt: cur.mnt, inode, path: joinPath(cur.path, name) };
       next = this.crossMounts(next);
@@ -166,7 +159,7 @@ export class Namei {
         let target: Location | File;
         if (magic) {
           this.checkMagic(cur, magic, nd);
-          target = magic;
+          target = sameSbAs(magic, next.mnt);
         } else {
           const link = next.inode.readlink(task);
           if (link === '') throw new Errno(E.ENOENT);
@@ -217,42 +210,72 @@ export class Namei {
 
   /**
    * follow_dotdot: ".." never goes above the walk's root (it stays there, or
-   * fails with EXDEV under RESOLVE_BENEATH) and crosses a mount point to the
-   * mounted-on directory's parent (EXDEV under RESOLVE_NO_XDEV).
+   * fails with EXDEV under RESOLVE_BENEATH); at the root of a mount it goes
+   * to the mountpoint in the parent mount first (EXDEV under RESOLVE_NO_XDEV).
    */
-  private dotdot(task: Task, cur: Location, nd: NameData): Location {
-    if (cur.path === nd.root.path) {
+  private dotdot(cur: Location, nd: NameData): Location {
+    const start = cur;
+    const inRoot = () => {
       if (nd.resolve & RESOLVE.BENEATH) throw new Errno(E.EXDEV);
-      return cur;
+      return start;
+    };
+    if (sameLocation(cur, nd.root)) return inRoot();
+    // choose_mountpoint: up through mounts whose mountpoint is their parent's
+    // root, to the first that is a directory inside its parent; none (the
+    // namespace's or a detached tree's top, or the walk's root): stay.
+    while (cur.path === '/') {
+      const m = cur.mnt;
+      if (!m.parent || !m.mountpoint) return inRoot();
+      cur = m.mountpoint;
+      if (sameLocation(cur, nd.root)) return inRoot();
     }
-    const up = this.parent(task, cur);
+    if (cur.mnt !== start.mnt && (nd.resolve & RESOLVE.NO_XDEV)) throw new Errno(E.EXDEV);
+    const up = this.crossMounts(walkInMount(cur.mnt, parentPath(cur.path)));
     if ((nd.resolve & RESOLVE.NO_XDEV) && up.mnt !== cur.mnt) throw new Errno(E.EXDEV);
     return up;
   }
 
-  /** Follows mounts stacked on a location. */
-  private crossMounts(loc: Location): Location {
-    const m = this.mounts.at(loc.path);
-    if (m && m !== loc.mnt) return { mnt: m, inode: m.root, path: loc.path };
-    return loc;
+  /** Follows the mounts stacked on a location, to the topmost (follow_mount). */
+  crossMounts(loc: Location): Location {
+    for (;;) {
+      const m = loc.mnt.children.get(loc.path);
+      if (!m) return loc;
+      loc = m.rootLocation();
+    }
   }
 
-  /** "..": never above the task's root; across a mount point to the mounted-on directory's parent. */
-  private parent(task: Task, loc: Location): Location {
-    if (loc.path === task.fs.root.path || loc.path === '/') return loc;
-    const p = parentPath(loc.path);
-    // Re-walk the (canonical) parent path from the root of the whole tree.
-    return this.lookupCanonical(p);
-  }
-
-  /** Resolves a canonical absolute path (no symlinks in it) from the tree's root. */
-  lookupCanonical(path: string): Location {
-    const rootMnt = this.mounts.at('/')!;
-    let cur: Location = { mnt: rootMnt, inode: rootMnt.root, path: '/' };
+  /**
+   * Resolves an absolute path with no symlinks in it (one d_path gave) from
+   * a root: the namespace's root unless another is given.
+   */
+  lookupCanonical(path: string, from: Location = this.root()): Location {
+    let cur = this.crossMounts(from);
     for (const name of path.split('/').filter((x) => x !== '')) {
+      if (name === '..') { cur = this.dotdot(cur, { root: from, resolve: 0, links: 0 }); continue; }
+      if (name === '.') continue;
       const inode = cur.inode.lookup(name);
       cur = this.crossMounts({ mnt: cur.mnt, inode, path: joinPath(cur.path, name) });
     }
     return cur;
   }
+}
+
+/**
+ * A magic link that names a place in its own filesystem (/proc/self) is
+ * taken through the mount the walk came by, not another mount of it.
+ */
+function sameSbAs(target: Location | File, via: Mount): Location | File {
+  if (target instanceof File || target.mnt === via || target.mnt.sb !== via.sb || via.rootPath !== '/' || target.mnt.rootPath !== '/') return target;
+  return { mnt: via, inode: target.inode, path: target.path };
+}
+
+export function sameLocation(a: Location, b: Location): boolean {
+  return a.mnt === b.mnt && a.path === b.path;
+}
+
+/** The location of path (from mnt's root, no symlinks) inside mnt alone. */
+export function walkInMount(mnt: Mount, path: string): Location {
+  let inode = mnt.root;
+  for (const name of path.split('/').filter((x) => x !== '')) inode = inode.lookup(name);
+  return { mnt, inode, path: path === '' ? '/' : path };
 }

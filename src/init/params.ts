@@ -32,7 +32,10 @@ function find(key: string): Param | undefined {
 
 export function parseCmdline(words: string[]): ParsedCmdline {
   const out: ParsedCmdline = { claimed: [], initArgs: [], initEnv: [] };
-  for (const w of words) {
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    // Everything after "--" is init's, untouched (Linux's parse_args stops there).
+    if (w === '--') { out.initArgs.push(...words.slice(i + 1)); break; }
     const eq = w.indexOf('=');
     const key = eq < 0 ? w : w.slice(0, eq);
     const value = eq < 0 ? '' : w.slice(eq + 1);

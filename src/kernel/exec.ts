@@ -11,6 +11,8 @@ import { fdIdentity, hostFdPath, hostIdentity, imageOf, type ImageSource } from 
 import { File, O, S_IFMT, S_IFREG } from '../fs/file.js';
 import type { Location } from '../fs/namei.js';
 import type { Inode } from '../fs/inode.js';
+import { dPath } from '../fs/d_path.js';
+import { pathNoexec } from '../fs/namespace.js';
 import { Native } from './syscalls/table.js';
 import { execInfo } from './syscalls/info.js';
 import { execTimers } from './syscalls/time.js';
@@ -25,25 +27,26 @@ const EM_X86_64 = 62;
 
 type ExecSource = ImageSource & Pick<Inode, 'access'>;
 
-interface Program { exe: string; hostPath: string; argv: string[]; filename: string }
+interface Program { exe: string; loc: Location | null; hostPath: string; argv: string[]; filename: string }
 
 /**
  * What is executed: the inode a path resolved to or, for fexecve of a file
  * with no name (a memfd), the open file itself.
  */
-function execSource(r: Location | File): { src: ExecSource; exe: string; isLink: boolean } {
-  if (!(r instanceof File)) return { src: r.inode.real(), exe: r.path, isLink: r.inode.isLink() };
+function execSource(r: Location | File): { src: ExecSource; exe: string; loc: Location | null; isLink: boolean } {
+  if (!(r instanceof File)) return { src: r.inode.real(), exe: r.path, loc: r, isLink: r.inode.isLink() };
   const f = r;
   // /proc/PID/exe adds " (deleted)" itself when the name does not resolve.
   const exe = f.describe().replace(/ \(deleted\)$/, '');
-  return { src: { getattr: () => f.stat(), open: () => f.get(), access: () => {} }, exe, isLink: false };
+  return { src: { getattr: () => f.stat(), open: () => f.get(), access: () => {} }, exe, loc: null, isLink: false };
 }
 
 function resolveProgram(k: Kernel, t: Task, dirfd: number, path: string, argv: string[], flags: number, depth: number): Program {
   const follow = !(flags & 0x100 /* AT_SYMLINK_NOFOLLOW */);
-  const { src, exe, isLink } = execSource(k.namei.resolveAny(t, dirfd, path, { follow, emptyOk: (flags & 0x1000) !== 0 }));
+  const { src, exe, loc, isLink } = execSource(k.namei.resolveAny(t, dirfd, path, { follow, emptyOk: (flags & 0x1000) !== 0 }));
   const st = src.getattr();
   if ((st.mode & S_IFMT) !== S_IFREG) throw new Errno(isLink ? E.ELOOP : E.EACCES);
+  if (loc && pathNoexec(loc)) throw new Errno(E.EACCES);   // a noexec mount
   if (!(st.mode & 0o111)) throw new Errno(E.EACCES);
   src.access(t, 1 /* X_OK */);
   const head = readAt(t, src, 0, BINPRM_BUF_SIZE);
@@ -59,7 +62,7 @@ function resolveProgram(k: Kernel, t: Task, dirfd: number, path: string, argv: s
   } else if (head.length < 4 || head.readUInt32BE(0) !== 0x7f454c46) {
     throw new Errno(E.ENOEXEC);
   }
-  return { exe, hostPath: hostProgramPath(k, t, src, head), argv, filename: path };
+  return { exe, loc, hostPath: hostProgramPath(k, t, src, head), argv, filename: path };
 }
 
 /** The host path the host's execve loads the ELF program src from. */
@@ -182,7 +185,8 @@ function execCommitted(t: Task, prog: Program, envp: string[]): void {
   // comm is the last component of the name the program was run by (bprm->filename).
   const base = prog.filename.slice(prog.filename.lastIndexOf('/') + 1);
   t.comm = g.comm = base.slice(0, 15);
-  g.exe = prog.exe;
+  g.exe = prog.loc ? dPath(prog.loc, t.fs.root) : prog.exe;
+  g.exeLoc = prog.loc;
   g.cmdline = prog.argv;
   g.environ = envp;
   g.didExec = true;

@@ -13,6 +13,8 @@ import { PidFd } from './pidfd.js';
 import { O } from '../fs/file.js';
 import type { Kernel } from './kernel.js';
 import { FsStruct, Task, ThreadGroup } from './task.js';
+import { copyMntNs } from '../fs/namespace.js';
+import { CAP } from './cred.js';
 
 export const CLONE = {
   VM: 0x100, FS: 0x200, FILES: 0x400, SIGHAND: 0x800, PIDFD: 0x1000, PTRACE: 0x2000,
@@ -39,7 +41,7 @@ function validate(req: CloneRequest): void {
   if ((f & CLONE.THREAD) && !(f & CLONE.SIGHAND)) throw new Errno(E.EINVAL);
   if ((f & CLONE.SIGHAND) && !(f & CLONE.VM)) throw new Errno(E.EINVAL);
   if ((f & CLONE.FS) && (f & CLONE.NEWNS)) throw new Errno(E.EINVAL);
-  if (f & NAMESPACES) throw new Errno(E.EPERM, 'namespaces are not supported yet');
+  if (f & NAMESPACES & ~CLONE.NEWNS) throw new Errno(E.EPERM, 'namespaces other than mount namespaces are not supported yet');
   if (f & CLONE.PIDFD) {
     // Linux 6.1: no pidfds of single threads; CLONE_DETACHED is kept for later use.
     if (f & (CLONE.DETACHED | CLONE.THREAD)) throw new Errno(E.EINVAL);
@@ -70,6 +72,8 @@ function installPidfd(parent: Task, child: Task, req: CloneRequest): void {
 /** Builds the kernel side of a clone and returns the Native action that lets the host do it. */
 export function doClone(k: Kernel, parent: Task, req: CloneRequest, regs: Native['regs']): Native {
   validate(req);
+  // The kernel makes the new mount namespace; the host never sees CLONE_NEWNS.
+  if ((req.flags & CLONE.NEWNS) && !parent.cred.capable(CAP.SYS_ADMIN)) throw new Errno(E.EPERM);
   reservePidfd(parent, req);
   const f = req.flags;
   const isThread = (f & CLONE.THREAD) !== 0;
@@ -115,6 +119,7 @@ function makeChild(k: Kernel, parent: Task, host: HostThread, req: CloneRequest)
     group.sid = pg.sid;
     group.comm = pg.comm;
     group.exe = pg.exe;
+    group.exeLoc = pg.exeLoc;
     group.cmdline = pg.cmdline;
     group.environ = pg.environ;
     group.rlimits = pg.rlimits.clone();
@@ -133,6 +138,7 @@ function makeChild(k: Kernel, parent: Task, host: HostThread, req: CloneRequest)
     sighand: (f & CLONE.SIGHAND) ? parent.sighand : parent.sighand.clone(),
   });
   task.kernel = k;
+  task.mntns = (f & CLONE.NEWNS) ? copyMntNs(parent, task.fs) : parent.mntns;
   task.comm = parent.comm;
   if (f & CLONE.CHILD_CLEARTID) task.clearChildTid = req.childTid;
   group.threads.add(task);
@@ -174,7 +180,7 @@ export function cloneSyscall(k: Kernel, t: Task, nr: number, a: bigint[]): Nativ
     // clone(flags, stack, parent_tid, child_tid, tls) on x86-64
     const raw = Number(BigInt.asUintN(32, a[0]));
     req = { flags: raw & ~0xff, exitSignal: raw & 0xff, parentTid: a[2], childTid: a[3], pidfd: a[2] };
-    if (!(raw & CLONE.THREAD)) regs.set('rdi', BigInt(((raw | CLONE.PARENT) & ~CLONE.PIDFD) >>> 0));
+    if (!(raw & CLONE.THREAD)) regs.set('rdi', BigInt(((raw | CLONE.PARENT) & ~(CLONE.PIDFD | CLONE.NEWNS)) >>> 0));
   } else {
     // clone3(struct clone_args *, size)
     const size = Number(a[1]);
@@ -190,7 +196,7 @@ export function cloneSyscall(k: Kernel, t: Task, nr: number, a: bigint[]): Nativ
       // tuml's (SIGCHLD) anyway, and the kernel keeps the one asked for.
       validate(req);
       const patched = Buffer.from(args);
-      patched.writeBigUInt64LE(BigInt(((flags | CLONE.PARENT) & ~CLONE.PIDFD) >>> 0), 0);
+      patched.writeBigUInt64LE(BigInt(((flags | CLONE.PARENT) & ~(CLONE.PIDFD | CLONE.NEWNS)) >>> 0), 0);
       patched.writeBigUInt64LE(0n, 32);
       t.mem.write(a[0], patched);
       const native = doClone(k, t, req, regs);

@@ -7,9 +7,10 @@ import { HostThread, PtracePlatform, type PlatformHooks } from '../platform/ptra
 import { W } from '../platform/ptrace.js';
 import { Cred } from './cred.js';
 import { FdTable } from '../fs/fdtable.js';
-import { Mount, MountTable, Namei, type Location } from '../fs/namei.js';
-import { HostSuperBlock } from '../fs/hostfs/inode.js';
-import { ProcSuperBlock } from '../fs/proc/root.js';
+import { Namei } from '../fs/namei.js';
+import type { MntNamespace } from '../fs/mount.js';
+import { KernelLog } from './printk.js';
+import { startKernel, defaultBootParams, type BootParams } from '../init/main.js';
 import { ConsoleFile } from '../drivers/char/console.js';
 import '../drivers/char/mem.js';
 import '../mm/shmem.js';
@@ -30,13 +31,24 @@ import { signalSent } from '../fs/signalfd.js';
 import { applyHostRlimits } from './syscalls/info.js';
 
 export interface BootOptions {
-  /** Guest path of the program to run as pid 1, and its argv/envp. */
-  init: string;
-  argv: string[];
-  envp: string[];
-  /** Host directory that is the guest's root (hostfs). */
-  hostRoot: string;
-  cwd: string;
+  /**
+   * The program to run as pid 1 (a guest path) with its argv and envp: the
+   * run mode (`tuml run -- CMD`), where the kernel also mounts /proc and the
+   * other kernel filesystems first. Without it the kernel boots as Linux
+   * does: init= or the first of /sbin/init, /etc/init, /bin/init, /bin/sh,
+   * or tuml's boot script when the root is the host's /.
+   */
+  init?: string;
+  argv?: string[];
+  envp?: string[];
+  /** Host directory that is the guest's root (hostfs) unless root= says otherwise; default "/". */
+  hostRoot?: string;
+  /** The first process's working directory, a guest path (run mode; default "/"). */
+  cwd?: string;
+  /** The kernel command line, UML style (mem=, root=, init=, ubd0=, quiet, ...). */
+  cmdline?: string[];
+  /** Print boot messages on the console (stderr) below this log level; default: 7, or 4 with quiet. */
+  loglevel?: number;
   trace?: boolean;
   hostname?: string;
   /**
@@ -52,8 +64,15 @@ export const UTS_VERSION = '#1 SMP PREEMPT_DYNAMIC tuml';
 
 export class Kernel implements PlatformHooks {
   readonly platform: PtracePlatform;
-  readonly mounts = new MountTable();
-  readonly namei = new Namei(this.mounts);
+  /** The initial mount namespace (init_mnt_ns), made at boot. */
+  mntns!: MntNamespace;
+  readonly namei = new Namei(() => this.mntns.root.rootLocation());
+  /** The kernel log (dmesg). */
+  readonly log = new KernelLog();
+  /** The kernel command line as /proc/cmdline shows it. */
+  cmdline = '';
+  /** What the command line set (init/main.ts). */
+  params: BootParams = defaultBootParams();
   readonly tasks = new Map<number, Task>();          // by guest tid
   readonly groups = new Map<number, ThreadGroup>();  // by guest pid
   private nextPid = 1;
@@ -93,26 +112,22 @@ export class Kernel implements PlatformHooks {
     process.umask(0);  // the guest's umask is applied by the kernel
     if (opts.trace) this.tracer = new Tracer(this);
     if (opts.hostname) this.hostname = opts.hostname;
-    const root = new Mount(new HostSuperBlock(opts.hostRoot, 0x1en, 'none'), '/');
-    this.mounts.mount(root);
-    this.mounts.mount(new Mount(new ProcSuperBlock(this), '/proc'));
-    const rootLoc: Location = { mnt: root, inode: root.root, path: '/' };
-    let cwdLoc = rootLoc;
-    try { cwdLoc = this.namei.lookupCanonical(opts.cwd); } catch { /* stays / */ }
+    const init = startKernel(this, opts);
 
     const files = new FdTable();
     const con = [new ConsoleFile(0, 0, 'pipe:[stdin]'), new ConsoleFile(1, 1, 'pipe:[stdout]'), new ConsoleFile(2, 1, 'pipe:[stderr]')];
     con.forEach((f, i) => files.installAt(i, f, false));
     this.consoleIsTty = con[0].isTty();
 
-    const th = this.platform.spawn({ path: opts.init, argv: opts.argv, envp: opts.envp });
+    const th = this.platform.spawn({ path: init.path, argv: init.argv, envp: init.envp });
     if (!opts.smp) this.platform.pinTogether(th);
     const pid = this.allocPid();
     const group = new ThreadGroup(pid, th.tgid);
     const task = new Task(pid, group, th, {
-      cred: new Cred(), fs: new FsStruct(rootLoc, cwdLoc), files, sighand: new SigHand(),
+      cred: new Cred(), fs: new FsStruct(init.root, init.cwd), files, sighand: new SigHand(),
     });
     task.kernel = this;
+    task.mntns = this.mntns;
     group.threads.add(task);
     group.comm = 'init';
     this.groups.set(pid, group);

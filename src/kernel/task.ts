@@ -4,7 +4,7 @@
 import type { HostThread } from '../platform/ptrace-platform.js';
 import { Cred } from './cred.js';
 import { FdTable } from '../fs/fdtable.js';
-import type { Location } from '../fs/namei.js';
+import type { Location, MntNamespace } from '../fs/mount.js';
 import { WaitQueue } from './wait.js';
 import { SigHand } from './signal.js';
 import { Rlimits } from './rlimit.js';
@@ -42,6 +42,8 @@ export class ThreadGroup {
   sid: number;
   comm = '';
   exe = '';
+  /** The program's location (/proc/PID/exe), null before the first execve. */
+  exeLoc: Location | null = null;
   cmdline: string[] = [];
   environ: string[] = [];
   rlimits = new Rlimits();
@@ -77,6 +79,8 @@ export class ThreadGroup {
 export class Task {
   cred: Cred;
   fs: FsStruct;
+  /** nsproxy->mnt_ns: the mount tree the task sees. */
+  mntns!: MntNamespace;
   files: FdTable;
   sighand: SigHand;
   /** The blocked system call's way out when a signal must interrupt it. */

@@ -8,6 +8,7 @@ import { RLIM_INFINITY, RLIM_NLIMITS } from '../../kernel/rlimit.js';
 import { anonStat, File, O, type Stat } from '../file.js';
 import type { Inode } from '../inode.js';
 import type { Location } from '../namei.js';
+import { dPath } from '../d_path.js';
 import {
   ProcDir, ProcFileInode, ProcInode, ProcLinkInode, ProcPathFile, procIno, type ProcSb, type Show, type Store,
 } from './generic.js';
@@ -48,46 +49,44 @@ function reg(name: string, perm: number, show: (ref: PidRef, reader: Task) => st
   }];
 }
 
-/** A path as the reader names it: relative to its root (d_path()). */
-function pathFrom(reader: Task | undefined, path: string): string {
-  const root = reader?.fs.root.path ?? '/';
-  if (root === '/') return path;
-  if (path === root) return '/';
-  if (path.startsWith(root + '/')) return path.slice(root.length);
-  return path;
-}
-
-/** A location's path as d_path() writes it: " (deleted)" once its inode is gone. */
-function dPath(loc: Location): string {
+/** A location's path as d_path() writes it for reader: " (deleted)" once its inode is gone. */
+function locText(loc: Location, reader: Task | undefined): string {
+  const p = dPath(loc, reader?.fs.root ?? null);
   try { loc.inode.getattr(); } catch (e) {
-    if (e instanceof Errno && e.errno === E.ENOENT) return `${loc.path} (deleted)`;
-  }
-  return loc.path;
-}
-
-function lnk(name: string, loc: (ref: PidRef) => Location, path: (ref: PidRef) => string = (ref) => dPath(loc(ref))): Entry {
-  return [name, (sb, ref) => new ProcLinkInode(sb, procIno(ref.key(name)), () => ref.owner(),
-    (reader) => { mayAccess(reader, ref); return pathFrom(reader, path(ref)); },
-    (task) => { mayAccess(task, ref); return loc(ref); }, 0o777, `/proc/${ref.key(name)}`)];
-}
-
-function exePath(ref: PidRef): string {
-  const g = ref.group;
-  if (g.exitState !== 'running' || !g.exe) throw new Errno(E.ENOENT);
-  return g.exe;
-}
-
-function exeLocation(ref: PidRef): Location {
-  return ref.kernel.namei.lookupCanonical(exePath(ref));
-}
-
-/** The program's path; one that no longer resolves shows " (deleted)", as d_path() writes it. */
-function exeLinkText(ref: PidRef): string {
-  const p = exePath(ref);
-  try { exeLocation(ref); } catch (e) {
     if (e instanceof Errno && e.errno === E.ENOENT) return `${p} (deleted)`;
   }
   return p;
+}
+
+/** An open file's link text: its location's path for reader, with what the file adds to it. */
+export function fileLinkText(f: File, reader: Task | undefined): string {
+  const d = f.describe();
+  if (!f.location || !d.startsWith(f.location.path)) return d;
+  return dPath(f.location, reader?.fs.root ?? null) + d.slice(f.location.path.length);
+}
+
+function lnk(name: string, loc: (ref: PidRef) => Location, text: (ref: PidRef, reader: Task | undefined) => string = (ref, reader) => locText(loc(ref), reader)): Entry {
+  return [name, (sb, ref) => new ProcLinkInode(sb, procIno(ref.key(name)), () => ref.owner(),
+    (reader) => { mayAccess(reader, ref); return text(ref, reader); },
+    (task) => { mayAccess(task, ref); return loc(ref); }, 0o777, `/proc/${ref.key(name)}`)];
+}
+
+function exeLocation(ref: PidRef): Location {
+  const g = ref.group;
+  if (g.exitState !== 'running' || !g.exe) throw new Errno(E.ENOENT);
+  // A program run from an open file with no name (fexecve of a memfd) has no location.
+  return g.exeLoc ?? ref.kernel.namei.lookupCanonical(g.exe);
+}
+
+/** The program's path; one that was removed shows " (deleted)", as d_path() writes it. */
+function exeLinkText(ref: PidRef, reader: Task | undefined): string {
+  const g = ref.group;
+  if (g.exitState !== 'running' || !g.exe) throw new Errno(E.ENOENT);
+  if (g.exeLoc) return locText(g.exeLoc, reader);
+  try { exeLocation(ref); } catch (e) {
+    if (e instanceof Errno && e.errno === E.ENOENT) return `${g.exe} (deleted)`;
+  }
+  return g.exe;
 }
 
 // ---- fd/ and fdinfo/ ----
@@ -126,7 +125,7 @@ class FdDir extends ProcDir {
   private fdLink(fd: number, file: File): ProcInode {
     const ref = this.ref;
     return new ProcLinkInode(this.sb, procIno(ref.key(`fd/${fd}`)), () => ref.owner(),
-      (reader) => { mayAccess(reader, ref); return openFd(ref, fd).file.describe(); },
+      (reader) => { mayAccess(reader, ref); return fileLinkText(openFd(ref, fd).file, reader); },
       // The open file itself: opening /proc/PID/fd/N shares nothing with a new walk.
       (task) => { mayAccess(task, ref); return openFd(ref, fd).file; },
       fdLinkPerm(file), `/proc/${ref.key(`fd/${fd}`)}`);

@@ -3,23 +3,13 @@
 // sees the mounts below its root, with paths from there.
 import type { Kernel } from '../../kernel/kernel.js';
 import type { Task } from '../../kernel/task.js';
-import type { Mount } from '../namei.js';
+import { MS, sbReadOnly, type Mount } from '../mount.js';
+import { dPathOf } from '../d_path.js';
 
-/** mount(2)'s MS_RDONLY, as Mount.flags keeps it. */
-const MS_RDONLY = 1;
+/** The per-mount options of an options string; the rest belongs to the superblock (show_options). */
+const MNT_OPTS = new Set(['rw', 'ro', 'nosuid', 'nodev', 'noexec', 'noatime', 'nodiratime', 'relatime', 'strictatime', 'nosymfollow']);
 
-/** Per-mount flags (show_mnt_opts); the rest of an options string belongs to the superblock. */
-const MNT_OPTS = new Set(['nosuid', 'nodev', 'noexec', 'noatime', 'nodiratime', 'relatime', 'strictatime']);
-
-// Mount ids are handed out the first time a mount is shown and kept with it.
-const mountIds = new WeakMap<Mount, number>();
-let nextMountId = 21;
-
-export function mountId(m: Mount): number {
-  let id = mountIds.get(m);
-  if (id === undefined) { id = nextMountId++; mountIds.set(m, id); }
-  return id;
-}
+export function mountId(m: Mount): number { return m.id; }
 
 /** What fdinfo shows as mnt_id for a file with no mount (pipes, sockets, anon inodes). */
 export const ANON_MOUNT_ID = 15;
@@ -38,52 +28,61 @@ export function majorMinor(dev: bigint): string {
 
 interface Shown { m: Mount; path: string }
 
-/** The mounts visible from task's root, parents before children, with paths relative to that root. */
+/**
+ * The mounts of the task's namespace whose root it can reach from its root,
+ * in mount order, with their mountpoints as d_path() names them for it.
+ */
 function visible(kernel: Kernel, task: Task | undefined): Shown[] {
-  const root = task?.fs.root.path ?? '/';
+  const ns = task?.mntns ?? kernel.mntns;
+  const root = task?.fs.root ?? null;
   const out: Shown[] = [];
-  for (const m of kernel.mounts.list()) {
-    let p: string;
-    if (root === '/') p = m.path;
-    else if (m.path === root) p = '/';
-    else if (m.path.startsWith(root + '/')) p = m.path.slice(root.length);
-    else continue;
-    out.push({ m, path: p });
+  for (const m of ns.list) {
+    const d = dPathOf(m.rootLocation(), root ?? ns.root.rootLocation());
+    if (d.unreachable) continue;
+    out.push({ m, path: d.path });
   }
   return out;
 }
 
-function splitOptions(m: Mount): { all: string[]; mnt: string[]; sb: string[] } {
-  const opts = m.sb.options().split(',').filter((o) => o !== '');
-  const sbRo = opts.includes('ro');
-  const ro = sbRo || (m.flags & MS_RDONLY) !== 0;
-  const rest = opts.filter((o) => o !== 'rw' && o !== 'ro');
-  const mnt = [ro ? 'ro' : 'rw', ...rest.filter((o) => MNT_OPTS.has(o))];
-  const sb = [sbRo ? 'ro' : 'rw', ...rest.filter((o) => !MNT_OPTS.has(o))];
-  return { all: [ro ? 'ro' : 'rw', ...rest], mnt, sb };
+/** show_mnt_opts: "rw" or "ro", then the mount's flags in Linux's order. */
+function mntOptions(m: Mount): string[] {
+  const o = [m.readOnly ? 'ro' : 'rw'];
+  if (m.flags & MS.NOSUID) o.push('nosuid');
+  if (m.flags & MS.NODEV) o.push('nodev');
+  if (m.flags & MS.NOEXEC) o.push('noexec');
+  if (m.flags & MS.NOATIME) o.push('noatime');
+  if (m.flags & MS.NODIRATIME) o.push('nodiratime');
+  if (m.flags & MS.RELATIME) o.push('relatime');
+  if (m.flags & MS.NOSYMFOLLOW) o.push('nosymfollow');
+  return o;
+}
+
+/** The filesystem's own options (show_options). */
+function fsOptions(m: Mount): string[] {
+  return m.sb.options().split(',').filter((o) => o !== '' && !MNT_OPTS.has(o));
 }
 
 /** /proc/mounts: "SOURCE MOUNTPOINT TYPE OPTIONS 0 0". */
 export function showMounts(kernel: Kernel, task: Task | undefined): string {
   return visible(kernel, task).map(({ m, path }) =>
-    `${mangle(m.sb.source)} ${mangle(path)} ${m.sb.type} ${splitOptions(m).all.join(',')} 0 0\n`).join('');
+    `${mangle(m.sb.source)} ${mangle(path)} ${m.sb.type} ${[...mntOptions(m), ...fsOptions(m)].join(',')} 0 0\n`).join('');
 }
 
-/** /proc/PID/mountinfo: "ID PARENT MAJ:MIN ROOT MOUNTPOINT MNTOPTS - TYPE SOURCE SBOPTS". */
+/** The optional fields of mountinfo: shared:N, master:N, unbindable. */
+function propagationFields(m: Mount): string {
+  let s = '';
+  if (m.propagation === 'shared') s += ` shared:${m.peerGroup}`;
+  if (m.masterGroup) s += ` master:${m.masterGroup}`;
+  if (m.propagation === 'unbindable') s += ' unbindable';
+  return s;
+}
+
+/** /proc/PID/mountinfo: "ID PARENT MAJ:MIN ROOT MOUNTPOINT MNTOPTS [FIELDS] - TYPE SOURCE SBOPTS". */
 export function showMountinfo(kernel: Kernel, task: Task | undefined): string {
-  const all = kernel.mounts.list();
-  const lines: string[] = [];
-  for (const { m, path } of visible(kernel, task)) {
-    // The parent is the mount the mount point lies in: the longest other mount path above it.
-    let parent: Mount | null = null;
-    for (const o of all) {
-      if (o === m) continue;
-      const above = o.path === '/' ? m.path !== '/' : m.path.startsWith(o.path + '/');
-      if (above && (!parent || o.path.length > parent.path.length)) parent = o;
-    }
-    const o = splitOptions(m);
-    lines.push(`${mountId(m)} ${parent ? mountId(parent) : 1} ${majorMinor(m.sb.dev)} / ${mangle(path)} ` +
-      `${o.mnt.join(',')} - ${m.sb.type} ${mangle(m.sb.source)} ${o.sb.join(',')}\n`);
-  }
-  return lines.join('');
+  return visible(kernel, task).map(({ m, path }) => {
+    const parent = m.parent ? m.parent.id : m.id;
+    const sbOpts = [sbReadOnly(m.sb) ? 'ro' : 'rw', ...fsOptions(m)];
+    return `${m.id} ${parent} ${majorMinor(m.sb.dev)} ${mangle(m.rootPath)} ${mangle(path)} ` +
+      `${mntOptions(m).join(',')}${propagationFields(m)} - ${m.sb.type} ${mangle(m.sb.source)} ${sbOpts.join(',')}\n`;
+  }).join('');
 }

@@ -75,7 +75,7 @@ export class PidRef {
  * can reach, which is also how Linux shows a file outside a chroot).
  */
 export function guestPath(kernel: Kernel, hostPath: string): string {
-  const sb = kernel.mounts.at('/')?.sb;
+  const sb = kernel.mntns.root.children.get('/')?.sb;
   if (!(sb instanceof HostSuperBlock) || sb.hostRoot === '/') return hostPath;
   const root = sb.hostRoot.replace(/\/+$/, '');
   if (hostPath === root) return '/';
@@ -85,7 +85,7 @@ export function guestPath(kernel: Kernel, hostPath: string): string {
 
 /** Rewrites the pathname column of maps/smaps lines from host to guest paths. */
 export function translateMaps(kernel: Kernel, text: string): string {
-  const sb = kernel.mounts.at('/')?.sb;
+  const sb = kernel.mntns.root.children.get('/')?.sb;
   if (!(sb instanceof HostSuperBlock) || sb.hostRoot === '/') return text;
   return text.split('\n').map((line) => {
     // "start-end perms offset dev inode" then padding then the path.

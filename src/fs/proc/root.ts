@@ -50,11 +50,14 @@ export class ProcSuperBlock implements ProcSb {
     return b;
   }
 
-  /** Where this procfs is mounted (the first such mount), for the self links. */
+  /**
+   * A mount of this procfs (the first of the initial namespace), for the self
+   * links; the walk moves what they give to the mount it went through.
+   */
   mountPoint(): Location {
-    const m = this.kernel.mounts.list().find((x) => x.sb === this);
+    const m = this.kernel.mntns.list.find((x) => x.sb === this);
     if (!m) throw new Errno(E.ENOENT);
-    return { mnt: m, inode: this.root, path: m.path };
+    return m.rootLocation();
   }
 }
 
@@ -110,7 +113,7 @@ function netDir(sb: ProcSuperBlock): ProcInode {
 }
 
 const STATIC: Array<[string, Make]> = [
-  file('cmdline', () => showCmdline()),
+  file('cmdline', (sb) => showCmdline(sb.kernel)),
   file('cpuinfo', () => showCpuinfo()),
   file('devices', () => showDevices()),
   file('diskstats', () => showDiskstats()),

@@ -172,7 +172,8 @@ export function showDiskstats(): string {
 }
 
 export function showSwaps(): string { return 'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n'; }
-export function showCmdline(): string { return 'tuml\n'; }
+/** The kernel command line (saved_command_line). */
+export function showCmdline(kernel: Kernel): string { return `${kernel.cmdline}\n`; }
 
 /** /proc/devices: the majors of the kernel's drivers. */
 export function showDevices(): string {

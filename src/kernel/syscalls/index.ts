@@ -15,3 +15,5 @@ import './signalfd.js';
 import './pidfd.js';
 import './futex.js';
 import './socket.js';
+import './mount.js';
+import './syslog.js';

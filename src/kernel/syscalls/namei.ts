@@ -5,6 +5,9 @@
 import { Errno, E } from '../../host/errno.js';
 import { File, O, S_IFMT, S_IFDIR, S_IFLNK, S_IFREG, S_IFIFO, S_IFCHR, S_IFBLK, S_IFSOCK, encodeStat, type Stat } from '../../fs/file.js';
 import { AT_FDCWD, joinPath, RESOLVE, type Location } from '../../fs/namei.js';
+import { dPathOf } from '../../fs/d_path.js';
+import { isMounted } from '../../fs/mount.js';
+import { mntWantWrite, mayOpenDev } from '../../fs/namespace.js';
 import { FifoOpen, openFifoAsync } from '../../fs/pipe.js';
 import type { SetAttr } from '../../fs/inode.js';
 import type { Kernel } from '../kernel.js';
@@ -68,6 +71,7 @@ function openTmpfile(k: Kernel, t: Task, dirfd: number, path: string, flags: num
   if ((flags & O.ACCMODE) === O.RDONLY) throw new Errno(E.EINVAL);
   const dir = k.namei.resolve(t, dirfd, path, { follow: !(flags & O.NOFOLLOW), resolve });
   if (!dir.inode.isDir()) throw new Errno(E.ENOTDIR);
+  mntWantWrite(dir);
   dir.inode.access(t, 2 | 1);   // vfs_tmpfile: MAY_WRITE | MAY_EXEC on the directory
   const { file, inode } = dir.inode.tmpfile(t, mode & 0o7777 & ~t.fs.umask, flags);
   file.location = { mnt: dir.mnt, inode, path: `${joinPath(dir.path, `#${inode.getattr().ino}`)} (deleted)` };
@@ -77,6 +81,11 @@ function openTmpfile(k: Kernel, t: Task, dirfd: number, path: string, flags: num
 function openLocation(t: Task, loc: Location, flags: number): File {
   const inode = loc.inode;
   const type = inode.mode & S_IFMT;
+  if (!(flags & O.PATH)) {
+    mayOpenDev(loc);
+    // A write, or a truncation, through a read-only mount (devices and FIFOs are not the filesystem's).
+    if (((flags & O.ACCMODE) !== O.RDONLY || (flags & O.TRUNC)) && (type === S_IFREG || type === S_IFDIR || type === S_IFLNK)) mntWantWrite(loc);
+  }
   if ((flags & O.DIRECTORY) && type !== S_IFDIR) throw new Errno(E.ENOTDIR);
   if (type === S_IFLNK && !(flags & O.PATH)) throw new Errno(E.ELOOP);
   if (type === S_IFDIR && !(flags & O.PATH) && ((flags & O.ACCMODE) !== O.RDONLY || (flags & O.TRUNC))) {
@@ -116,6 +125,7 @@ function openCreate(k: Kernel, t: Task, dirfd: number, path: string, flags: numb
     try { return openCreate(k, t, from, dangling, flags, mode, inner, links - 1); } finally { if (from !== AT_FDCWD) t.files.close(from); }
   }
   if (dangling !== null) throw new Errno(flags & O.EXCL ? E.EEXIST : E.ELOOP);
+  mntWantWrite(dir);
   const file = dir.inode.create(t, name, (mode & 0o7777 & ~t.fs.umask), flags & ~O.EXCL);
   const loc = { mnt: dir.mnt, inode: dir.inode.lookup(name), path: dir.path === '/' ? '/' + name : `${dir.path}/${name}` };
   return { file, loc };
@@ -247,6 +257,8 @@ function accessAt(k: Kernel, t: Task, dirfd: number, path: string, mode: number,
   if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_EMPTY_PATH)) throw new Errno(E.EINVAL);
   const loc = k.namei.resolve(t, dirfd, path, { follow: !(flags & AT_SYMLINK_NOFOLLOW), emptyOk: (flags & AT_EMPTY_PATH) !== 0 });
   if (mode === 0) return 0;
+  // Write access to a file of a read-only mount (not a device, FIFO or socket) is EROFS.
+  if ((mode & 2) && [S_IFREG, S_IFDIR, S_IFLNK].includes(loc.inode.mode & S_IFMT)) mntWantWrite(loc);
   if (t.cred.uid === 0 || ((flags & AT_EACCESS) && t.cred.euid === 0)) {
     // root: read and write are granted; execute needs an x bit somewhere (or a directory).
     if ((mode & 1) && !loc.inode.isDir() && !(loc.inode.mode & 0o111)) throw new Errno(E.EACCES);
@@ -289,6 +301,7 @@ function exists(loc: Location, name: string): boolean {
 function mkdirAt(k: Kernel, t: Task, dirfd: number, path: string, mode: number): number {
   const { dir, name } = parent(k, t, dirfd, path);
   if (exists(dir, name)) throw new Errno(E.EEXIST);
+  mntWantWrite(dir);
   dir.inode.mkdir(t, name, mode & 0o7777 & ~t.fs.umask);
   return 0;
 }
@@ -302,6 +315,7 @@ function mknodAt(k: Kernel, t: Task, dirfd: number, path: string, mode: number, 
   if ((type === S_IFCHR || type === S_IFBLK) && !t.cred.capable(CAP.MKNOD)) throw new Errno(E.EPERM);
   const { dir, name } = parent(k, t, dirfd, path);
   if (exists(dir, name)) throw new Errno(E.EEXIST);
+  mntWantWrite(dir);
   const perm = (mode & 0o7777) & ~t.fs.umask;
   dir.inode.mknod(t, name, (mode & S_IFMT) | perm, dev);
   return 0;
@@ -309,14 +323,15 @@ function mknodAt(k: Kernel, t: Task, dirfd: number, path: string, mode: number, 
 register('mknod', (k, t, a) => mknodAt(k, t, AT_FDCWD, str(t, a[0]), int(a[1]), a[2]));
 register('mknodat', (k, t, a) => mknodAt(k, t, int(a[0]), str(t, a[1]), int(a[2]), a[3]));
 
-function isMountPoint(k: Kernel, loc: Location, name: string): boolean {
-  const p = loc.path === '/' ? '/' + name : `${loc.path}/${name}`;
-  return k.mounts.at(p) !== undefined;
+/** d_mountpoint: something is mounted on name in dir (in any namespace, as Linux counts it). */
+function isMountPoint(_k: Kernel, loc: Location, name: string): boolean {
+  return isMounted(loc.mnt.sb, joinPath(loc.path, name), loc.mnt);
 }
 
 function unlinkAt(k: Kernel, t: Task, dirfd: number, path: string, flags: number): number {
   if (flags & ~AT_REMOVEDIR) throw new Errno(E.EINVAL);
   const p = k.namei.resolveParent(t, dirfd, path);
+  mntWantWrite(p.dir);
   if (flags & AT_REMOVEDIR) {
     if (p.name === '.') throw new Errno(E.EINVAL);
     if (p.name === '..') throw new Errno(E.ENOTEMPTY);
@@ -343,6 +358,7 @@ function renameAt(k: Kernel, t: Task, olddir: number, oldpath: string, newdir: n
   const n = k.namei.resolveParent(t, newdir, newpath);
   if (o.name === '.' || o.name === '..' || n.name === '.' || n.name === '..') throw new Errno(E.EBUSY);
   if (o.dir.mnt !== n.dir.mnt) throw new Errno(E.EXDEV);
+  mntWantWrite(o.dir);
   if (isMountPoint(k, o.dir, o.name) || isMountPoint(k, n.dir, n.name)) throw new Errno(E.EBUSY);
   if ((o.trailingSlash || n.trailingSlash) && !o.dir.inode.lookup(o.name).isDir()) throw new Errno(E.ENOTDIR);
   o.dir.inode.rename(t, o.name, n.dir.inode, n.name, flags);
@@ -363,6 +379,7 @@ function linkAt(k: Kernel, t: Task, olddir: number, oldpath: string, newdir: num
   const n = parent(k, t, newdir, newpath);
   if (exists(n.dir, n.name)) throw new Errno(E.EEXIST);
   if (old.mnt !== n.dir.mnt) throw new Errno(E.EXDEV);
+  mntWantWrite(n.dir);
   n.dir.inode.link(t, old.inode, n.name);
   return 0;
 }
@@ -373,6 +390,7 @@ function symlinkAt(k: Kernel, t: Task, target: string, dirfd: number, path: stri
   if (target === '') throw new Errno(E.ENOENT);
   const n = parent(k, t, dirfd, path);
   if (exists(n.dir, n.name)) throw new Errno(E.EEXIST);
+  mntWantWrite(n.dir);
   n.dir.inode.symlink(t, target, n.name);
   return 0;
 }
@@ -392,6 +410,7 @@ function fdLoc(t: Task, fd: number): Location {
 }
 
 function setattr(t: Task, loc: Location, attr: SetAttr): number {
+  mntWantWrite(loc);
   loc.inode.setattr(t, attr);
   return 0;
 }
@@ -480,7 +499,9 @@ register('fchdir', (_k, t, a) => {
 });
 register('getcwd', (_k, t, a) => {
   t.fs.cwd.inode.getattr();   // ENOENT once the directory is removed, as Linux says
-  const p = Buffer.from(t.fs.cwd.path + '\0', 'latin1');
+  // A cwd outside the root (after chroot) is "(unreachable)" and its path from the namespace's root.
+  const d = dPathOf(t.fs.cwd, t.fs.root);
+  const p = Buffer.from((d.unreachable ? '(unreachable)' : '') + d.path + '\0', 'latin1');
   if (Number(a[1]) < p.length) throw new Errno(E.ERANGE);
   t.mem.write(a[0], p);
   return p.length;

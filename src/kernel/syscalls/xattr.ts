@@ -5,17 +5,22 @@ import type { Inode } from '../../fs/inode.js';
 import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
 import { int, register, size } from './table.js';
+import { mntWantWrite } from '../../fs/namespace.js';
 
 const XATTR_NAME_MAX = 255, XATTR_SIZE_MAX = 65536;
 const XATTR_CREATE = 1, XATTR_REPLACE = 2;
 
-function byPath(k: Kernel, t: Task, addr: bigint, follow: boolean): Inode {
-  return k.namei.resolve(t, -100, t.mem.readCString(addr), { follow }).inode;
+/** write: the call changes the inode, which a read-only mount refuses. */
+function byPath(k: Kernel, t: Task, addr: bigint, follow: boolean, write = false): Inode {
+  const loc = k.namei.resolve(t, -100, t.mem.readCString(addr), { follow });
+  if (write) mntWantWrite(loc);
+  return loc.inode;
 }
 
-function byFd(t: Task, fd: number): Inode {
+function byFd(t: Task, fd: number, write = false): Inode {
   const f = t.files.get(fd);
   if (!f.location) throw new Errno(E.EOPNOTSUPP);
+  if (write) mntWantWrite(f.location);
   return f.location.inode;
 }
 
@@ -52,9 +57,9 @@ register('fgetxattr', (_k, t, a) => get(t, byFd(t, int(a[0])), a));
 register('listxattr', (k, t, a) => list(t, byPath(k, t, a[0], true), a));
 register('llistxattr', (k, t, a) => list(t, byPath(k, t, a[0], false), a));
 register('flistxattr', (_k, t, a) => list(t, byFd(t, int(a[0])), a));
-register('setxattr', (k, t, a) => set(t, byPath(k, t, a[0], true), a));
-register('lsetxattr', (k, t, a) => set(t, byPath(k, t, a[0], false), a));
-register('fsetxattr', (_k, t, a) => set(t, byFd(t, int(a[0])), a));
-register('removexattr', (k, t, a) => remove(t, byPath(k, t, a[0], true), a));
-register('lremovexattr', (k, t, a) => remove(t, byPath(k, t, a[0], false), a));
-register('fremovexattr', (_k, t, a) => remove(t, byFd(t, int(a[0])), a));
+register('setxattr', (k, t, a) => set(t, byPath(k, t, a[0], true, true), a));
+register('lsetxattr', (k, t, a) => set(t, byPath(k, t, a[0], false, true), a));
+register('fsetxattr', (_k, t, a) => set(t, byFd(t, int(a[0]), true), a));
+register('removexattr', (k, t, a) => remove(t, byPath(k, t, a[0], true, true), a));
+register('lremovexattr', (k, t, a) => remove(t, byPath(k, t, a[0], false, true), a));
+register('fremovexattr', (_k, t, a) => remove(t, byFd(t, int(a[0]), true), a));

@@ -1,0 +1,38 @@
+#!/bin/sh
+# tuml's init for a machine whose root is the host's own / (`tuml` with no
+# root=): it mounts the kernel's filesystems over the guest's view of /proc,
+# /sys, /dev, /tmp and /run (the host's directories are untouched), names the
+# machine, and runs the user's login shell as root on the console. Each
+# filesystem is mounted only if the kernel has its type.
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+
+mount -n -t proc -o nosuid,nodev,noexec proc /proc
+have() { grep -q "[[:space:]]$1\$" /proc/filesystems 2>/dev/null; }
+
+have sysfs && mount -n -t sysfs -o nosuid,nodev,noexec sysfs /sys
+if have devtmpfs && mount -n -t devtmpfs -o nosuid,mode=755 devtmpfs /dev; then
+	# /dev is now the kernel's: its directories are the guest's own.
+	mkdir -p /dev/pts /dev/shm
+	have devpts && mount -n -t devpts -o nosuid,noexec,gid=5,mode=620,ptmxmode=000 devpts /dev/pts
+	have tmpfs && mount -n -t tmpfs -o nosuid,nodev tmpfs /dev/shm
+fi
+if have tmpfs; then
+	mount -n -t tmpfs -o nosuid,nodev,mode=1777 tmpfs /tmp
+	mount -n -t tmpfs -o nosuid,nodev,mode=755 tmpfs /run
+fi
+
+hostname tuml 2>/dev/null
+
+HOME=/root
+SHELL=${SHELL:-/bin/sh}
+TERM=${TERM:-linux}
+export HOME SHELL TERM
+cd "$HOME" 2>/dev/null || cd /
+
+# The shell leads a new session with the console as its controlling
+# terminal (setsid -c); -w keeps init waiting, so its status is the shell's.
+if setsid -w -c true 2>/dev/null; then
+	exec setsid -w -c "$SHELL" -l
+fi
+exec "$SHELL" -l

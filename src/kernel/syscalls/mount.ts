@@ -1,0 +1,73 @@
+// The mount system calls (fs/namespace.c, fs/open.c's chroot, kernel/fork.c's
+// unshare): argument decoding; the work is in fs/namespace.ts.
+import { Errno, E } from '../../host/errno.js';
+import { AT_FDCWD } from '../../fs/namei.js';
+import { doMount, doUmount, pivotRoot, chroot, copyMntNs, MNT_FORCE, MNT_DETACH, MNT_EXPIRE, UMOUNT_NOFOLLOW } from '../../fs/namespace.js';
+import { CLONE } from '../fork.js';
+import { CAP } from '../cred.js';
+import type { Task } from '../task.js';
+import { int, register, uint } from './table.js';
+
+const str = (t: Task, a: bigint) => t.mem.readCString(a);
+
+/** mount's data: a string of options for the filesystems tuml has (copy_mount_options reads a page). */
+function mountData(t: Task, a: bigint): string {
+  if (a === 0n) return '';
+  return t.mem.readCString(a, 4096);
+}
+
+register('mount', (k, t, a) => {
+  if (!t.cred.capable(CAP.SYS_ADMIN)) throw new Errno(E.EPERM);
+  const source = a[0] === 0n ? null : str(t, a[0]);
+  const targetPath = str(t, a[1]);
+  const type = a[2] === 0n ? null : str(t, a[2]);
+  const flags = uint(a[3]);
+  const data = mountData(t, a[4]);
+  const target = k.namei.resolve(t, AT_FDCWD, targetPath, { follow: true });
+  doMount(k, t, { source, target, type, flags, data });
+  return 0;
+});
+
+register('umount2', (k, t, a) => {
+  const flags = int(a[1]);
+  if (flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW)) throw new Errno(E.EINVAL);
+  if ((flags & MNT_EXPIRE) && (flags & (MNT_FORCE | MNT_DETACH))) throw new Errno(E.EINVAL);
+  if (!t.cred.capable(CAP.SYS_ADMIN)) throw new Errno(E.EPERM);
+  const target = k.namei.resolve(t, AT_FDCWD, str(t, a[0]), { follow: !(flags & UMOUNT_NOFOLLOW) });
+  doUmount(k, t, target, flags);
+  return 0;
+});
+
+register('pivot_root', (k, t, a) => {
+  if (!t.cred.capable(CAP.SYS_ADMIN)) throw new Errno(E.EPERM);
+  const newRoot = k.namei.resolve(t, AT_FDCWD, str(t, a[0]), { follow: true });
+  const putOld = k.namei.resolve(t, AT_FDCWD, str(t, a[1]), { follow: true });
+  pivotRoot(k, t, newRoot, putOld);
+  return 0;
+});
+
+register('chroot', (k, t, a) => {
+  chroot(t, k.namei.resolve(t, AT_FDCWD, str(t, a[0]), { follow: true }));
+  return 0;
+});
+
+/** The flags unshare(2) knows (check_unshare_flags). */
+const UNSHARE_KNOWN = CLONE.THREAD | CLONE.FS | CLONE.NEWNS | CLONE.SIGHAND | CLONE.VM | CLONE.FILES |
+  CLONE.SYSVSEM | CLONE.NEWUTS | CLONE.NEWIPC | CLONE.NEWNET | CLONE.NEWUSER | CLONE.NEWPID |
+  CLONE.NEWCGROUP | 0x80 /* CLONE_NEWTIME */;
+
+register('unshare', (k, t, a) => {
+  let flags = uint(a[0]);
+  if (flags & ~UNSHARE_KNOWN) throw new Errno(E.EINVAL);
+  // Namespaces other than the mount namespace are not there to leave.
+  if (flags & (CLONE.NEWUTS | CLONE.NEWIPC | CLONE.NEWNET | CLONE.NEWUSER | CLONE.NEWPID | CLONE.NEWCGROUP | 0x80)) throw new Errno(E.EINVAL);
+  const others = [...k.tasks.values()].filter((o) => o !== t);
+  // Sharing memory, signal handlers or the thread group is only unshared by one alone in it.
+  if ((flags & (CLONE.THREAD | CLONE.SIGHAND | CLONE.VM)) && t.group.threads.size > 1) throw new Errno(E.EINVAL);
+  if (flags & CLONE.NEWNS) flags |= CLONE.FS;   // a new namespace needs an fs_struct of its own
+  if ((flags & CLONE.NEWNS) && !t.cred.capable(CAP.SYS_ADMIN)) throw new Errno(E.EPERM);
+  if ((flags & CLONE.FS) && others.some((o) => o.fs === t.fs)) t.fs = t.fs.clone();
+  if ((flags & CLONE.FILES) && others.some((o) => o.files === t.files)) t.files = t.files.clone();
+  if (flags & CLONE.NEWNS) t.mntns = copyMntNs(t, t.fs);
+  return 0;
+});
