@@ -137,15 +137,18 @@ export class HostInode extends Inode {
   private initOwner(task: Task, path: string, mode: number): void {
     const c = task.cred;
     if (c.fsuid === 0 && c.fsgid === 0 && c.capable(CAP.FSETID)) return;
-    const { r, st } = sys.lstat(path);
-    if (r < 0) return;
-    const now = hostToGuest(decodeStat(st));
+    const now = () => {
+      const { r, st } = sys.lstat(path);
+      return r < 0 ? null : hostToGuest(decodeStat(st));
+    };
     const want = inodeInitOwner(c, this.getattr(), mode);
-    if (now.uid !== want.uid || now.gid !== want.gid) {
+    let st = now();
+    if (st && (st.uid !== want.uid || st.gid !== want.gid)) {
       syscall(sys.NR.fchownat, sys.AT_FDCWD, sys.hostPath(path), guestToHostUid(want.uid)!, guestToHostGid(want.gid)!, sys.AT_SYMLINK_NOFOLLOW);
+      st = now();
     }
     // A chown clears setuid bits, and the host's setgid rules are the host user's.
-    if ((now.mode & S_IFMT) !== 0o120000 && (want.mode & 0o7777) !== (now.mode & 0o7777)) {
+    if (st && (st.mode & S_IFMT) !== 0o120000 && (want.mode & 0o7777) !== (st.mode & 0o7777)) {
       syscall(sys.NR.fchmodat, sys.AT_FDCWD, sys.hostPath(path), want.mode & 0o7777);
     }
   }
