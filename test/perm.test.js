@@ -56,6 +56,13 @@ for (const as of USERS) {
     assert.match(r.stderr, /ls: cannot open directory 'root': Permission denied/);
   });
 
+  test(`su to nobody: root's secret is denied to nobody, root reads it (${as})`, () => {
+    const r = sh(`mkdir -m 700 root && echo secret > root/secret && chmod 600 root/secret && cat root/secret &&
+      su -s /bin/sh nobody -c 'id -u; cat root/secret'; echo "status $?"`, as);
+    assert.equal(r.stdout, 'secret\n65534\nstatus 1\n');
+    assert.match(r.stderr, /cat: root\/secret: Permission denied/);
+  });
+
   test(`a setuid-root program run by uid 1000 gets euid 0, not under no_new_privs (${as})`, () => {
     const r = sh(`cp ${ids} ./ids && chmod 4755 ids && mkdir -m 700 root && echo s > root/secret && chmod 600 root/secret &&
       ${AS1000} ./ids root/secret && ${AS1000} --no-new-privs ./ids root/secret &&
