@@ -30,10 +30,11 @@ before(() => {
 #include <fcntl.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/auxv.h>
 int main(int argc, char **argv) {
   uid_t r, e, s; gid_t rg, eg, sg;
   getresuid(&r, &e, &s); getresgid(&rg, &eg, &sg);
-  printf("uid %u euid %u suid %u gid %u egid %u\\n", r, e, s, rg, eg);
+  printf("uid %u euid %u suid %u gid %u egid %u secure %lu\\n", r, e, s, rg, eg, getauxval(AT_SECURE));
   if (argc > 1) {
     int fd = open(argv[1], O_RDONLY);
     printf("open %s: %s\\n", argv[1], fd < 0 ? strerror(errno) : "ok");
@@ -63,15 +64,15 @@ for (const as of USERS) {
     assert.match(r.stderr, /cat: root\/secret: Permission denied/);
   });
 
-  test(`a setuid-root program run by uid 1000 gets euid 0, not under no_new_privs (${as})`, () => {
+  test(`a setuid-root program run by uid 1000 gets euid 0 and AT_SECURE, not under no_new_privs (${as})`, () => {
     const r = sh(`cp ${ids} ./ids && chmod 4755 ids && mkdir -m 700 root && echo s > root/secret && chmod 600 root/secret &&
       ${AS1000} ./ids root/secret && ${AS1000} --no-new-privs ./ids root/secret &&
       chgrp 0 ids && chmod 2755 ids && ${AS1000} ./ids`, as);
     assert.equal(r.stderr, '');
     assert.equal(r.stdout, [
-      'uid 1000 euid 0 suid 0 gid 1000 egid 1000', 'open root/secret: ok',
-      'uid 1000 euid 1000 suid 1000 gid 1000 egid 1000', 'open root/secret: Permission denied',
-      'uid 1000 euid 1000 suid 1000 gid 1000 egid 0', ''].join('\n'));
+      'uid 1000 euid 0 suid 0 gid 1000 egid 1000 secure 1', 'open root/secret: ok',
+      'uid 1000 euid 1000 suid 1000 gid 1000 egid 1000 secure 0', 'open root/secret: Permission denied',
+      'uid 1000 euid 1000 suid 1000 gid 1000 egid 0 secure 1', ''].join('\n'));
   });
 
   test(`capabilities follow Linux's root rules across exec (${as})`, () => {

@@ -12,7 +12,7 @@ import { File, O, S_IFMT, S_IFREG } from '../fs/file.js';
 import type { Location } from '../fs/namei.js';
 import type { Inode } from '../fs/inode.js';
 import { mayExec, type Owned } from '../fs/permission.js';
-import { bprmCreds, commitExecCreds } from './exec_creds.js';
+import { bprmCreds, commitExecCreds, setAtSecure } from './exec_creds.js';
 import { Native } from './syscalls/table.js';
 import { execInfo } from './syscalls/info.js';
 import { execTimers } from './syscalls/time.js';
@@ -172,8 +172,9 @@ export function execve(k: Kernel, t: Task, dirfd: number, pathAddr: bigint, argv
     execCommitted(t, prog, envp);
     commitExecCreds(t, cred);
   };
-  return new Native(regs, (ret) => {
+  return new Native(regs, (ret, now) => {
     if (BigInt.asIntN(64, ret) < 0n) t.pendingExec = null;
+    else if (cred.secure && now) setAtSecure(t, now.get('rsp'));
   });
 }
 

@@ -63,3 +63,24 @@ export function commitExecCreds(task: Task, b: BprmCred): void {
   task.cred = b.cred;
   credsChanged(task, old, b.cred);
 }
+
+const AT_NULL = 0n, AT_SECURE = 23n;
+
+/**
+ * The host built the new program's auxiliary vector without knowing of the
+ * guest's set-id exec: AT_SECURE says so to the C library (which then
+ * ignores LD_PRELOAD and the like). sp is the new program's stack pointer
+ * at its entry: argc, argv[], NULL, envp[], NULL, then the (type, value)
+ * pairs of the auxv.
+ */
+export function setAtSecure(task: Task, sp: bigint): void {
+  const mem = task.mem;
+  const argc = mem.readU64(sp);
+  let p = sp + 8n + (argc + 1n) * 8n;
+  while (mem.readU64(p) !== 0n) p += 8n;
+  for (p += 8n; ; p += 16n) {
+    const type = mem.readU64(p);
+    if (type === AT_NULL) return;
+    if (type === AT_SECURE) { mem.writeU64(p + 8n, 1n); return; }
+  }
+}
