@@ -71,16 +71,19 @@ export function killPrivMode(task: Task, ino: Owned): number | null {
 export function setattrPrepare(task: Task, ino: Owned, attr: SetAttr): number | null {
   const c = task.cred;
   const chown = attr.uid !== undefined || attr.gid !== undefined;
-  if (attr.uid !== undefined && attr.uid !== ino.uid && !c.capable(CAP.CHOWN)) throw new Errno(E.EPERM);
-  if (attr.uid !== undefined && c.fsuid !== ino.uid && !c.capable(CAP.CHOWN)) throw new Errno(E.EPERM);
-  if (attr.gid !== undefined && !c.capable(CAP.CHOWN) &&
-      (c.fsuid !== ino.uid || (attr.gid !== ino.gid && !c.inGroup(attr.gid)))) throw new Errno(E.EPERM);
-  if (attr.mode !== undefined && !ownerOrCapable(task, ino)) throw new Errno(E.EPERM);
-  const explicitTime = (t: SetAttr['atime']) => Array.isArray(t);
-  if (explicitTime(attr.atime) || explicitTime(attr.mtime)) {
-    if (!ownerOrCapable(task, ino)) throw new Errno(E.EPERM);
-  } else if (attr.atime === 'now' || attr.mtime === 'now') {
-    if (!ownerOrCapable(task, ino)) genericPermission(task, ino, MAY_WRITE);
+  // ATTR_FORCE: the kernel's own change (file_remove_privs) is not checked.
+  if (!attr.force) {
+    if (attr.uid !== undefined && attr.uid !== ino.uid && !c.capable(CAP.CHOWN)) throw new Errno(E.EPERM);
+    if (attr.uid !== undefined && c.fsuid !== ino.uid && !c.capable(CAP.CHOWN)) throw new Errno(E.EPERM);
+    if (attr.gid !== undefined && !c.capable(CAP.CHOWN) &&
+        (c.fsuid !== ino.uid || (attr.gid !== ino.gid && !c.inGroup(attr.gid)))) throw new Errno(E.EPERM);
+    if (attr.mode !== undefined && !ownerOrCapable(task, ino)) throw new Errno(E.EPERM);
+    const explicitTime = (t: SetAttr['atime']) => Array.isArray(t);
+    if (explicitTime(attr.atime) || explicitTime(attr.mtime)) {
+      if (!ownerOrCapable(task, ino)) throw new Errno(E.EPERM);
+    } else if (attr.atime === 'now' || attr.mtime === 'now') {
+      if (!ownerOrCapable(task, ino)) genericPermission(task, ino, MAY_WRITE);
+    }
   }
   let mode: number | null = null;
   if (attr.mode !== undefined) {

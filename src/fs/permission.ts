@@ -225,7 +225,7 @@ export function fileRemovePrivs(task: Task, inode: Inode, stat: () => Stat | nul
   const st = stat();
   if (!st) return;
   const mode = killPrivMode(task.cred, st);
-  if (mode !== null) inode.setattr(task, { mode });
+  if (mode !== null) inode.setattr(task, { mode, force: true });
 }
 
 /**
