@@ -71,21 +71,19 @@ export function killPrivMode(task: Task, ino: Owned): number | null {
 export function setattrPrepare(task: Task, ino: Owned, attr: SetAttr): number | null {
   const c = task.cred;
   const chown = attr.uid !== undefined || attr.gid !== undefined;
-  if (attr.uid !== undefined && attr.uid !== ino.uid && !c.capable(CAP.CHOWN)) throw new Errno(E.EPERM);
-  if (attr.uid !== undefined && c.fsuid !== ino.uid && !c.capable(CAP.CHOWN)) throw new Errno(E.EPERM);
-  if (attr.gid !== undefined && !c.capable(CAP.CHOWN) &&
-      (c.fsuid !== ino.uid || (attr.gid !== ino.gid && !c.inGroup(attr.gid)))) throw new Errno(E.EPERM);
-  // Taking only the setuid/setgid bits off is what file_remove_privs asks on
-  // a writer's behalf (ATTR_FORCE): it needs no ownership.
-  const killsPrivOnly = attr.mode !== undefined && attr.uid === undefined && attr.gid === undefined &&
-    (attr.mode & 0o7777) === (ino.mode & 0o7777 & ~(attr.mode ^ ino.mode) & 0o7777) &&
-    ((attr.mode ^ ino.mode) & 0o7777 & ~(S_ISUID | S_ISGID)) === 0 && ((attr.mode ^ ino.mode) & 0o7777) !== 0;
-  if (attr.mode !== undefined && !killsPrivOnly && !ownerOrCapable(task, ino)) throw new Errno(E.EPERM);
-  const explicitTime = (t: SetAttr['atime']) => Array.isArray(t);
-  if (explicitTime(attr.atime) || explicitTime(attr.mtime)) {
-    if (!ownerOrCapable(task, ino)) throw new Errno(E.EPERM);
-  } else if (attr.atime === 'now' || attr.mtime === 'now') {
-    if (!ownerOrCapable(task, ino)) genericPermission(task, ino, MAY_WRITE);
+  // ATTR_FORCE: the kernel's own change (file_remove_privs) is not checked.
+  if (!attr.force) {
+    if (attr.uid !== undefined && attr.uid !== ino.uid && !c.capable(CAP.CHOWN)) throw new Errno(E.EPERM);
+    if (attr.uid !== undefined && c.fsuid !== ino.uid && !c.capable(CAP.CHOWN)) throw new Errno(E.EPERM);
+    if (attr.gid !== undefined && !c.capable(CAP.CHOWN) &&
+        (c.fsuid !== ino.uid || (attr.gid !== ino.gid && !c.inGroup(attr.gid)))) throw new Errno(E.EPERM);
+    if (attr.mode !== undefined && !ownerOrCapable(task, ino)) throw new Errno(E.EPERM);
+    const explicitTime = (t: SetAttr['atime']) => Array.isArray(t);
+    if (explicitTime(attr.atime) || explicitTime(attr.mtime)) {
+      if (!ownerOrCapable(task, ino)) throw new Errno(E.EPERM);
+    } else if (attr.atime === 'now' || attr.mtime === 'now') {
+      if (!ownerOrCapable(task, ino)) genericPermission(task, ino, MAY_WRITE);
+    }
   }
   let mode: number | null = null;
   if (attr.mode !== undefined) {

@@ -29,6 +29,12 @@ export interface SetAttr {
   size?: bigint;
   atime?: [bigint, bigint] | 'now' | 'omit';
   mtime?: [bigint, bigint] | 'now' | 'omit';
+  /**
+   * ATTR_FORCE: a change the kernel makes itself (file_remove_privs clearing
+   * set-id bits on a write), which the filesystem applies without checking
+   * the caller's rights over the inode.
+   */
+  force?: boolean;
 }
 
 export abstract class Inode {

@@ -5,6 +5,7 @@ import { Errno, E } from '../host/errno.js';
 import type { Task } from '../kernel/task.js';
 import { File } from './file.js';
 import type { Mount, Location } from './mount.js';
+import { mayLookup } from './permission.js';
 
 export { Mount, MntNamespace, MS, type Location } from './mount.js';
 
@@ -145,6 +146,7 @@ export class Namei {
       const name = parts[i];
       const last = i === parts.length - 1;
       if (!cur.inode.isDir()) throw new Errno(E.ENOTDIR);
+      mayLookup(task, cur.inode);
       if (name.length > 255) throw new Errno(E.ENAMETOOLONG);
       if (name === '.') continue;
       if (name === '..') { cur = this.dotdot(cur, nd); continue; }

@@ -13,6 +13,8 @@ import type { Location } from '../fs/namei.js';
 import type { Inode } from '../fs/inode.js';
 import { dPath } from '../fs/d_path.js';
 import { pathNoexec } from '../fs/namespace.js';
+import { mayExec, type Owned } from '../fs/permission.js';
+import { bprmCreds, commitExecCreds, setAtSecure } from './exec_creds.js';
 import { Native } from './syscalls/table.js';
 import { execInfo } from './syscalls/info.js';
 import { execTimers } from './syscalls/time.js';
@@ -27,27 +29,28 @@ const EM_X86_64 = 62;
 
 type ExecSource = ImageSource & Pick<Inode, 'access'>;
 
-interface Program { exe: string; loc: Location | null; hostPath: string; argv: string[]; filename: string }
+/** owner and mntFlags: of the file loaded (the interpreter of a script), for set-id. */
+interface Program { exe: string; loc: Location | null; hostPath: string; argv: string[]; filename: string; owner: Owned; mntFlags: number }
 
 /**
  * What is executed: the inode a path resolved to or, for fexecve of a file
  * with no name (a memfd), the open file itself.
  */
-function execSource(r: Location | File): { src: ExecSource; exe: string; loc: Location | null; isLink: boolean } {
-  if (!(r instanceof File)) return { src: r.inode.real(), exe: r.path, loc: r, isLink: r.inode.isLink() };
+function execSource(r: Location | File): { src: ExecSource; exe: string; loc: Location | null; isLink: boolean; mntFlags: number } {
+  if (!(r instanceof File)) return { src: r.inode.real(), exe: r.path, loc: r, isLink: r.inode.isLink(), mntFlags: r.mnt.flags };
   const f = r;
   // /proc/PID/exe adds " (deleted)" itself when the name does not resolve.
   const exe = f.describe().replace(/ \(deleted\)$/, '');
-  return { src: { getattr: () => f.stat(), open: () => f.get(), access: () => {} }, exe, loc: null, isLink: false };
+  return { src: { getattr: () => f.stat(), open: () => f.get(), access: () => {} }, exe, loc: null, isLink: false, mntFlags: f.location?.mnt.flags ?? 0 };
 }
 
 function resolveProgram(k: Kernel, t: Task, dirfd: number, path: string, argv: string[], flags: number, depth: number): Program {
   const follow = !(flags & 0x100 /* AT_SYMLINK_NOFOLLOW */);
-  const { src, exe, loc, isLink } = execSource(k.namei.resolveAny(t, dirfd, path, { follow, emptyOk: (flags & 0x1000) !== 0 }));
+  const { src, exe, loc, isLink, mntFlags } = execSource(k.namei.resolveAny(t, dirfd, path, { follow, emptyOk: (flags & 0x1000) !== 0 }));
   const st = src.getattr();
   if ((st.mode & S_IFMT) !== S_IFREG) throw new Errno(isLink ? E.ELOOP : E.EACCES);
   if (loc && pathNoexec(loc)) throw new Errno(E.EACCES);   // a noexec mount
-  if (!(st.mode & 0o111)) throw new Errno(E.EACCES);
+  mayExec(t.cred, st, mntFlags);
   src.access(t, 1 /* X_OK */);
   const head = readAt(t, src, 0, BINPRM_BUF_SIZE);
   if (head.length >= 2 && head[0] === 0x23 && head[1] === 0x21) {
@@ -62,7 +65,7 @@ function resolveProgram(k: Kernel, t: Task, dirfd: number, path: string, argv: s
   } else if (head.length < 4 || head.readUInt32BE(0) !== 0x7f454c46) {
     throw new Errno(E.ENOEXEC);
   }
-  return { exe, loc, hostPath: hostProgramPath(k, t, src, head), argv, filename: path };
+  return { exe, loc, hostPath: hostProgramPath(k, t, src, head), argv, filename: path, owner: st, mntFlags };
 }
 
 /** The host path the host's execve loads the ELF program src from. */
@@ -158,6 +161,7 @@ export function execve(k: Kernel, t: Task, dirfd: number, pathAddr: bigint, argv
   const argv = t.mem.readStringArray(argvAddr);
   const envp = t.mem.readStringArray(envpAddr);
   const prog = resolveProgram(k, t, dirfd, path, argv, flags, 0);
+  const cred = bprmCreds(t, prog.owner, prog.mntFlags);
   const rewritten = prog.argv !== argv;
   const where = writeBelowStack(t, prog.hostPath, rewritten ? prog.argv : null);
   const regs = t.host.regs.clone();
@@ -169,9 +173,11 @@ export function execve(k: Kernel, t: Task, dirfd: number, pathAddr: bigint, argv
   t.pendingExec = (ok) => {
     if (!ok) return;
     execCommitted(t, prog, envp);
+    commitExecCreds(t, cred);
   };
-  return new Native(regs, (ret) => {
+  return new Native(regs, (ret, now) => {
     if (BigInt.asIntN(64, ret) < 0n) t.pendingExec = null;
+    else if (cred.secure && now) setAtSecure(t, now.get('rsp'));
   });
 }
 

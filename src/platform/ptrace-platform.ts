@@ -132,9 +132,9 @@ export class HostThread {
   /**
    * Lets the host execute the trapped call natively, with the registers
    * optionally changed first. With `after`, the thread stops again when the
-   * call returns and `after(result)` may replace the result.
+   * call returns and `after(result, registers)` may replace the result.
    */
-  continueNative(regs: Regs | null, after?: (ret: bigint) => bigint | number | void): void {
+  continueNative(regs: Regs | null, after?: (ret: bigint, regs: Regs) => bigint | number | void): void {
     if (this.at !== 'seccomp') throw new Error('continueNative: not at the seccomp stop');
     if (regs) setRegs(this.tid, regs);
     this.at = 'running';
@@ -150,7 +150,7 @@ export class HostThread {
         regs2.setArgs(orig.args());
         dirty = true;
       }
-      const v = after?.(regs2.get('rax'));
+      const v = after?.(regs2.get('rax'), regs2);
       if (v !== undefined) { regs2.set('rax', BigInt(v)); dirty = true; }
       if (dirty) setRegs(this.tid, regs2);
       this.resume(PTRACE.CONT, this.takeSignal());

@@ -7,12 +7,14 @@ import { Errno, E } from '../../host/errno.js';
 import { syscall } from '../../host/libc.js';
 import * as sys from '../../host/sys.js';
 import type { Task } from '../../kernel/task.js';
-import { decodeStat, File, O, S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT, S_IFSOCK, type Stat } from '../file.js';
+import { decodeStat, File, O, S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, type Stat } from '../file.js';
 import { Inode, type SetAttr, type SuperBlock } from '../inode.js';
 import { joinPath } from '../namei.js';
 import { openDevice } from '../../drivers/registry.js';
 import { openFifo } from '../pipe.js';
 import { DeadDirFile, HostFile } from './file.js';
+import { inodeInitOwner } from '../permission.js';
+import { CAP } from '../../kernel/cred.js';
 
 function ok(r: number): number {
   if (r < 0) throw new Errno(-r);
@@ -106,19 +108,49 @@ export class HostInode extends Inode {
     return new HostFile(ok(fd), flags, this.hostPath);
   }
 
-  create(_task: Task, name: string, mode: number, flags: number): File {
+  create(task: Task, name: string, mode: number, flags: number): File {
     const p = this.child(name);
     const hostFlags = (flags & ~(O.NOCTTY | O.NONBLOCK | O.ASYNC)) | O.CREAT | O.CLOEXEC | O.NOFOLLOW;
     const fd = ok(sys.openat(p, hostFlags, mode));
+    this.initOwner(task, p, S_IFREG | mode);
     return new HostFile(fd, flags, p);
   }
 
-  mkdir(_task: Task, name: string, mode: number): void {
+  mkdir(task: Task, name: string, mode: number): void {
     ok(syscall(sys.NR.mkdirat, sys.AT_FDCWD, sys.hostPath(this.child(name)), mode));
+    this.initOwner(task, this.child(name), 0o040000 | mode);
   }
 
-  mknod(_task: Task, name: string, mode: number, dev: bigint): void {
+  mknod(task: Task, name: string, mode: number, dev: bigint): void {
     ok(syscall(sys.NR.mknodat, sys.AT_FDCWD, sys.hostPath(this.child(name)), mode, dev));
+    this.initOwner(task, this.child(name), mode);
+  }
+
+  /**
+   * inode_init_owner() for a file the host just made for the guest: the
+   * host made it the host user's (guest root's) with the host's rules; when
+   * the guest's creator is someone else, or the guest's setgid rules differ,
+   * the owner and mode are set to what the guest's kernel says, as far as
+   * the host user may (a host user that is not root keeps the file, as
+   * UML's hostfs does).
+   */
+  private initOwner(task: Task, path: string, mode: number): void {
+    const c = task.cred;
+    if (c.fsuid === 0 && c.fsgid === 0 && c.capable(CAP.FSETID)) return;
+    const now = () => {
+      const { r, st } = sys.lstat(path);
+      return r < 0 ? null : hostToGuest(decodeStat(st));
+    };
+    const want = inodeInitOwner(c, this.getattr(), mode);
+    let st = now();
+    if (st && (st.uid !== want.uid || st.gid !== want.gid)) {
+      syscall(sys.NR.fchownat, sys.AT_FDCWD, sys.hostPath(path), guestToHostUid(want.uid)!, guestToHostGid(want.gid)!, sys.AT_SYMLINK_NOFOLLOW);
+      st = now();
+    }
+    // A chown clears setuid bits, and the host's setgid rules are the host user's.
+    if (st && (st.mode & S_IFMT) !== 0o120000 && (want.mode & 0o7777) !== (st.mode & 0o7777)) {
+      syscall(sys.NR.fchmodat, sys.AT_FDCWD, sys.hostPath(path), want.mode & 0o7777);
+    }
   }
 
   unlink(_task: Task, name: string): void {
@@ -129,8 +161,9 @@ export class HostInode extends Inode {
     ok(syscall(sys.NR.unlinkat, sys.AT_FDCWD, sys.hostPath(this.child(name)), sys.AT_REMOVEDIR));
   }
 
-  symlink(_task: Task, target: string, name: string): void {
+  symlink(task: Task, target: string, name: string): void {
     ok(syscall(sys.NR.symlinkat, sys.hostPath(target, 0), sys.AT_FDCWD, sys.hostPath(this.child(name), 1)));
+    this.initOwner(task, this.child(name), 0o120777);
   }
 
   link(_task: Task, old: Inode, name: string): void {
@@ -205,11 +238,13 @@ function hostSetattr(path: string, a: SetAttr, nofollow: number): void {
   }
 }
 
-function hostAccess(task: Task, path: string, mode: number): void {
-  // The host checks its own permissions (of the host user); guest root
-  // passes DAC checks the way Linux root does, except for execute.
-  const r = syscall(sys.NR.faccessat2, sys.AT_FDCWD, sys.hostPath(path), mode, 0);
-  if (r < 0 && !(task.cred.fsuid === 0 && r === -E.EACCES && !(mode & 1))) throw new Errno(-r);
+function hostAccess(_task: Task, path: string, mode: number): void {
+  // The kernel has checked the guest's permissions; what the host adds to
+  // access(W_OK) is a read-only host filesystem (the host user's own rights
+  // show when the operation itself is tried).
+  if (!(mode & 2)) return;
+  const r = syscall(sys.NR.faccessat2, sys.AT_FDCWD, sys.hostPath(path), 2, 0x200 /* AT_EACCESS */);
+  if (r === -E.EROFS) throw new Errno(E.EROFS);
 }
 
 /**

@@ -7,6 +7,7 @@ import { makePipe, PipeFile } from '../../fs/pipe.js';
 import { HostFile } from '../../fs/hostfs/file.js';
 import { truncateLimit } from '../../fs/fsize.js';
 import { fcntlGetlk, fcntlSetlk, sysFlock } from '../../fs/locks.js';
+import { fileRemovePrivs } from '../../fs/permission.js';
 import type { Task } from '../task.js';
 import { int, long, register, size, uint } from './table.js';
 
@@ -25,6 +26,13 @@ function writable(t: Task, fd: number): File {
   return f;
 }
 
+/** file_remove_privs() before a write to (or truncation of) a regular file. */
+function removePrivs(t: Task, f: File): void {
+  const inode = f.location?.inode;
+  // Objects without a stat of their own (devices) have no such bits.
+  if (inode) fileRemovePrivs(t, inode, () => { try { return f.stat(); } catch { return null; } });
+}
+
 async function readInto(t: Task, f: File, addr: bigint, len: number, pos: bigint | null): Promise<number> {
   if (f.location?.inode.isDir()) throw new Errno(E.EISDIR);
   const data = await f.read(t, Math.min(len, MAX_RW), pos);
@@ -34,6 +42,7 @@ async function readInto(t: Task, f: File, addr: bigint, len: number, pos: bigint
 
 async function writeFrom(t: Task, f: File, addr: bigint, len: number, pos: bigint | null): Promise<number> {
   const data = len ? t.mem.read(addr, Math.min(len, MAX_RW)) : Buffer.alloc(0);
+  if (data.length) removePrivs(t, f);
   return f.write(t, data, pos);
 }
 
@@ -88,6 +97,7 @@ async function readv(t: Task, f: File, iovs: Iov[], pos: bigint | null): Promise
 
 async function writev(t: Task, f: File, iovs: Iov[], pos: bigint | null): Promise<number> {
   const data = Buffer.concat(iovs.map((v) => (v.len ? t.mem.read(v.base, v.len) : Buffer.alloc(0))));
+  if (data.length) removePrivs(t, f);
   return f.write(t, data, pos);
 }
 
@@ -113,6 +123,7 @@ register('sendfile', async (_k, t, a) => {
   let pos: bigint | null = null;
   if (a[2] !== 0n) pos = checkPos(t.mem.readU64(a[2]) as bigint);
   const data = await inp.read(t, Math.min(count, 1 << 20), pos);
+  if (data.length) removePrivs(t, out);
   const n = data.length ? await out.write(t, data, null) : 0;
   if (pos !== null) t.mem.writeU64(a[2], pos + BigInt(n));
   return n;
@@ -125,6 +136,7 @@ register('copy_file_range', async (_k, t, a) => {
   const inPos = a[1] !== 0n ? checkPos(BigInt.asIntN(64, t.mem.readU64(a[1]))) : null;
   const outPos = a[3] !== 0n ? checkPos(BigInt.asIntN(64, t.mem.readU64(a[3]))) : null;
   const data = await inp.read(t, Math.min(size(a[4]), 1 << 20), inPos);
+  if (data.length) removePrivs(t, out);
   const n = data.length ? await out.write(t, data, outPos) : 0;
   if (inPos !== null) t.mem.writeU64(a[1], inPos + BigInt(n));
   if (outPos !== null) t.mem.writeU64(a[3], outPos + BigInt(n));
@@ -286,6 +298,7 @@ register('ftruncate', (_k, t, a) => {
   if (len < 0n) throw new Errno(E.EINVAL);
   if (!f.writable) throw new Errno(E.EINVAL);
   truncateLimit(t, len, () => f.stat().size);
+  removePrivs(t, f);
   f.truncate(len);
   return 0;
 });
@@ -308,6 +321,7 @@ register('fallocate', (_k, t, a) => {
   // Regular files of the filesystems that allocate (hostfs, tmpfs) have fallocate.
   const fa = f as File & { fallocate?(mode: number, off: bigint, len: bigint): void };
   if (!fa.fallocate) throw new Errno(E.ENODEV);
+  removePrivs(t, f);
   fa.fallocate(int(a[1]), off, len);
   return 0;
 });
@@ -329,6 +343,7 @@ register('splice', async (_k, t, a) => {
   const len = Math.min(size(a[4]), 1 << 20);
   if (len === 0) return 0;
   const data = await inp.read(t, len, inPos);
+  if (data.length) removePrivs(t, out);
   const n = data.length ? await out.write(t, data, outPos) : 0;
   if (inPos !== null) t.mem.writeU64(a[1], inPos + BigInt(data.length));
   if (outPos !== null) t.mem.writeU64(a[3], outPos + BigInt(n));

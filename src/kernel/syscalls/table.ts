@@ -13,7 +13,8 @@ import { NR, SYSCALL_NAMES } from './names.js';
 
 /** Let the host execute the call (with changed registers), optionally fixing up its result. */
 export class Native {
-  constructor(readonly regs: Regs | null = null, readonly after?: (ret: bigint) => bigint | number | void) {}
+  /** after: at the call's return, with the thread's registers then (a new program's after execve). */
+  constructor(readonly regs: Regs | null = null, readonly after?: (ret: bigint, regs?: Regs) => bigint | number | void) {}
 }
 
 export type SysRet = number | bigint | Native;
@@ -47,8 +48,8 @@ export function dispatchSyscall(k: Kernel, task: Task, th: HostThread): void {
     if (r instanceof Native) {
       if (trace) {
         const after = r.after;
-        th.continueNative(r.regs, (ret) => {
-          const v = after ? after(ret) : undefined;
+        th.continueNative(r.regs, (ret, regs) => {
+          const v = after ? after(ret, regs) : undefined;
           trace.exit(task, nr, args, v === undefined ? ret : BigInt(v));
           return v;
         });

@@ -2,6 +2,7 @@
 // or without following a final symlink) and by fd.
 import { Errno, E } from '../../host/errno.js';
 import type { Inode } from '../../fs/inode.js';
+import { filterXattrList, MAY, xattrPermission } from '../../fs/permission.js';
 import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
 import { int, register, size } from './table.js';
@@ -38,18 +39,28 @@ function copyOut(t: Task, data: Buffer, addr: bigint, len: number): number {
   return data.length;
 }
 
-const get = (t: Task, ino: Inode, a: bigint[]) => copyOut(t, ino.getxattr(attrName(t, a[1]), t), a[2], size(a[3]));
-const list = (t: Task, ino: Inode, a: bigint[]) => copyOut(t, ino.listxattr(t), a[1], size(a[2]));
+function get(t: Task, ino: Inode, a: bigint[]): number {
+  const name = attrName(t, a[1]);
+  xattrPermission(t, ino, name, MAY.READ);
+  return copyOut(t, ino.getxattr(name, t), a[2], size(a[3]));
+}
+const list = (t: Task, ino: Inode, a: bigint[]) => copyOut(t, filterXattrList(t, ino.listxattr(t)), a[1], size(a[2]));
 function set(t: Task, ino: Inode, a: bigint[]): number {
   const name = attrName(t, a[1]);
   const len = size(a[3]);
   const flags = int(a[4]);
   if (flags & ~(XATTR_CREATE | XATTR_REPLACE)) throw new Errno(E.EINVAL);
   if (len > XATTR_SIZE_MAX) throw new Errno(E.E2BIG);
+  xattrPermission(t, ino, name, MAY.WRITE);
   ino.setxattr(t, name, len ? t.mem.read(a[2], len) : Buffer.alloc(0), flags);
   return 0;
 }
-const remove = (t: Task, ino: Inode, a: bigint[]) => { ino.removexattr(t, attrName(t, a[1])); return 0; };
+function remove(t: Task, ino: Inode, a: bigint[]): number {
+  const name = attrName(t, a[1]);
+  xattrPermission(t, ino, name, MAY.WRITE);
+  ino.removexattr(t, name);
+  return 0;
+}
 
 register('getxattr', (k, t, a) => get(t, byPath(k, t, a[0], true), a));
 register('lgetxattr', (k, t, a) => get(t, byPath(k, t, a[0], false), a));

@@ -14,6 +14,7 @@
 import { Errno, E } from '../../host/errno.js';
 import { File, O, POLL, S_IFMT, S_IFSOCK } from '../../fs/file.js';
 import { AT_FDCWD } from '../../fs/namei.js';
+import { inodePermission, MAY, mayCreate, mayLookup } from '../../fs/permission.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import type { Task } from '../../kernel/task.js';
 import { WaitQueue } from '../../kernel/wait.js';
@@ -135,6 +136,7 @@ export class UnixSocket extends Socket {
     const path = bsdPath(addr);
     const k = this.kernel;
     const { dir, name } = k.namei.resolveParent(t, AT_FDCWD, path);
+    mayLookup(t, dir.inode);
     if (name === '.' || name === '..') throw new Errno(E.EADDRINUSE);
     let exists = true;
     try { dir.inode.lookup(name); } catch (e) {
@@ -142,6 +144,7 @@ export class UnixSocket extends Socket {
       exists = false;
     }
     if (exists) throw new Errno(E.EADDRINUSE);
+    mayCreate(t, dir.inode);
     try {
       dir.inode.mknod(t, name, S_IFSOCK | (0o777 & ~t.fs.umask), 0n);
     } catch (e) {
@@ -198,7 +201,7 @@ export class UnixSocket extends Socket {
       return s;
     }
     const loc = this.kernel.namei.resolve(t, AT_FDCWD, bsdPath(addr), { follow: true });
-    loc.inode.access(t, 2);   // MAY_WRITE
+    inodePermission(t.cred, loc.inode, MAY.WRITE);
     const st = loc.inode.getattr();
     if ((st.mode & S_IFMT) !== S_IFSOCK) throw new Errno(E.ECONNREFUSED);
     const s = tab.bsd.get(`${loc.inode.sb.dev}:${st.ino}`);
