@@ -5,9 +5,13 @@
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { run } from '../index.js';
+import { mkcow } from './mkcow.js';
+import { moo } from './moo.js';
 
-const USAGE = `usage: tuml [run [--trace] [--smp] [--] CMD [ARGS...]]
+const USAGE = `usage: tuml [run [--trace] [--smp] [PARAM...] [--] CMD [ARGS...]]
   run       run CMD as the first process of a new machine; exit with its status
+  mkcow     [-f] COW BACKING: make a UML COW file (as uml_mkcow)
+  moo       [-d] [-b BACKING] COW [NEW]: merge a COW file (as uml_moo)
   --trace   print every guest system call to stderr, strace-style
   --smp     let guests use every host CPU (default: the kernel and its guests
             share one host CPU, which halves the cost of a system call)
@@ -31,12 +35,23 @@ function searchPath(name: string, path: string): string {
 async function main(argv: string[]): Promise<number> {
   const sub = argv[0];
   if (sub === '--help' || sub === '-h') { process.stdout.write(USAGE); return 0; }
+  if (sub === 'mkcow') return mkcow(argv.slice(1));
+  if (sub === 'moo') return moo(argv.slice(1));
   let cmd: string[];
   let trace = false;
   let smp = false;
+  let cmdline: string[] = [];
   if (sub === 'run') {
+    // Kernel parameters (ubd1=data.img) come before "--", the command after it.
+    let args = argv.slice(1);
+    const dashes = args.indexOf('--');
+    if (dashes >= 0) {
+      const before = args.slice(0, dashes);
+      cmdline = before.filter((w) => !w.startsWith('-'));
+      args = [...before.filter((w) => w.startsWith('-')), ...args.slice(dashes)];
+    }
     const { values, positionals } = parseArgs({
-      args: argv.slice(1), allowPositionals: true, strict: true,
+      args, allowPositionals: true, strict: true,
       options: { trace: { type: 'boolean', default: false }, smp: { type: 'boolean', default: false } },
     });
     trace = values.trace ?? false;
@@ -50,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const env = Object.entries(process.env).map(([k, v]) => `${k}=${v}`);
   cmd[0] = searchPath(cmd[0], process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin');
-  const r = await run({ init: cmd[0], argv: cmd, envp: env, hostRoot: '/', cwd: process.cwd(), trace, smp });
+  const r = await run({ init: cmd[0], argv: cmd, envp: env, hostRoot: '/', cwd: process.cwd(), trace, smp, cmdline });
   return r.exitCode;
 }
 

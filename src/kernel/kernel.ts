@@ -15,6 +15,8 @@ import '../drivers/char/mem.js';
 import '../mm/shmem.js';
 import '../drivers/base/devtmpfs.js';
 import '../fs/sysfs/sysfs.js';
+import '../drivers/block/ubd.js';
+import { parseCmdline, runLateInitcalls } from '../init/params.js';
 import { FsStruct, Task, ThreadGroup } from './task.js';
 import { SigHand, SIG, SIG_IGN, SIG_DFL, SA_NOCLDWAIT, SA_NOCLDSTOP, sigbit, hostSignalMasks, ignoredByDefault, isStopSignal } from './signal.js';
 import { Interrupted } from './sched.js';
@@ -45,6 +47,8 @@ export interface BootOptions {
    * then costs about half as much (no cross-CPU wake-up per stop).
    */
   smp?: boolean;
+  /** Kernel parameters (ubd0=..., UML style), claimed by the subsystems before init runs. */
+  cmdline?: string[];
 }
 
 export const UTS_RELEASE = '6.1.0-tuml';
@@ -93,6 +97,10 @@ export class Kernel implements PlatformHooks {
     process.umask(0);  // the guest's umask is applied by the kernel
     if (opts.trace) this.tracer = new Tracer(this);
     if (opts.hostname) this.hostname = opts.hostname;
+    if (opts.cmdline) {
+      for (const c of parseCmdline(opts.cmdline).claimed) c.fn(c.value, this, c.key);
+      runLateInitcalls(this);
+    }
     const root = new Mount(new HostSuperBlock(opts.hostRoot, 0x1en, 'none'), '/');
     this.mounts.mount(root);
     this.mounts.mount(new Mount(new ProcSuperBlock(this), '/proc'));
