@@ -62,6 +62,23 @@ export function releaseBdev(b: BlockDevice, holder: unknown): void {
 /** Whether anything holds the device exclusively (mounted, or opened O_EXCL). */
 export function bdevClaimed(b: BlockDevice): boolean { return bdevState(b).holder !== null; }
 
+/**
+ * An opener of the device (blkdev_get_by_dev): a block device file, a
+ * mount. With a holder the device is claimed exclusively (EBUSY if another
+ * holds it). Every open is paired with closeBdev.
+ */
+export function openBdev(b: BlockDevice, holder: unknown = null): void {
+  if (holder !== null) claimBdev(b, holder);
+  bdevState(b).openers++;
+}
+
+/** blkdev_put: the last close runs the driver's release (loop's autoclear). */
+export function closeBdev(b: BlockDevice, holder: unknown = null): void {
+  const s = bdevState(b);
+  if (holder !== null) releaseBdev(b, holder);
+  if (--s.openers === 0 && s.onLastClose) s.onLastClose();
+}
+
 /** set_blocksize(): a power of two from the logical block size up to the page size. */
 export function setBlockSize(b: BlockDevice, size: number): void {
   if (size > 4096 || size < 512 || (size & (size - 1)) !== 0 || size < b.sectorSize) throw new Errno(E.EINVAL);

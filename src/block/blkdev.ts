@@ -4,6 +4,7 @@
 // under every host file anyway.
 import { Errno, E } from '../host/errno.js';
 import type { Task } from '../kernel/task.js';
+import type { File } from '../fs/file.js';
 
 export interface BlockDevice {
   /** The kernel's name: "ubda", "loop0" (/sys/block, /proc/partitions). */
@@ -32,8 +33,9 @@ export interface BlockDevice {
   /**
    * The driver's own ioctls (block_device_operations.ioctl), asked after the
    * generic ones: undefined when the driver has none, so the caller says ENOTTY.
+   * file is the block device file it came through (its open mode).
    */
-  ioctl?(task: Task, cmd: number, arg: bigint): number | undefined;
+  ioctl?(task: Task, cmd: number, arg: bigint, file: File): number | undefined;
 }
 
 const bdevs = new Map<bigint, BlockDevice>();

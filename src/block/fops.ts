@@ -8,7 +8,7 @@ import type { Task } from '../kernel/task.js';
 import { CAP } from '../kernel/cred.js';
 import { anonStat, File, O, S_IFBLK, type Stat } from '../fs/file.js';
 import type { BlockDevice } from './blkdev.js';
-import { bdevReadOnly, bdevState, claimBdev, releaseBdev, setBlockSize } from './bdev.js';
+import { bdevReadOnly, bdevState, closeBdev, openBdev, setBlockSize } from './bdev.js';
 
 /** include/uapi/linux/fs.h and hdreg.h. */
 export const BLK = {
@@ -29,19 +29,13 @@ const seqs = new WeakMap<BlockDevice, bigint>();
 export class BlockDeviceFile extends File {
   constructor(readonly bdev: BlockDevice, flags: number) {
     super(flags);
-    const s = bdevState(bdev);
     // O_EXCL without O_CREAT on a block device: an exclusive open (EBUSY if mounted).
-    if (flags & O.EXCL) claimBdev(bdev, this);
-    s.openers++;
+    openBdev(bdev, flags & O.EXCL ? this : null);
   }
 
   describe(): string { return this.location?.path ?? `/dev/${this.bdev.name}`; }
 
-  protected override release(): void {
-    const s = bdevState(this.bdev);
-    releaseBdev(this.bdev, this);
-    if (--s.openers === 0 && s.onLastClose) s.onLastClose();
-  }
+  protected override release(): void { closeBdev(this.bdev, this.flags & O.EXCL ? this : null); }
 
   override stat(): Stat {
     // The node's attributes (st_size of a device node is 0, as on Linux).
@@ -164,7 +158,7 @@ export class BlockDeviceFile extends File {
         return 0;
       }
     }
-    const r = b.ioctl?.(task, cmd, arg);
+    const r = b.ioctl?.(task, cmd, arg, this);
     if (r === undefined) throw new Errno(E.ENOTTY);
     return r;
   }

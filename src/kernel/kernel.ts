@@ -16,6 +16,7 @@ import '../mm/shmem.js';
 import '../drivers/base/devtmpfs.js';
 import '../fs/sysfs/sysfs.js';
 import '../drivers/block/ubd.js';
+import '../drivers/block/loop.js';
 import { parseCmdline, runLateInitcalls } from '../init/params.js';
 import { FsStruct, Task, ThreadGroup } from './task.js';
 import { SigHand, SIG, SIG_IGN, SIG_DFL, SA_NOCLDWAIT, SA_NOCLDSTOP, sigbit, hostSignalMasks, ignoredByDefault, isStopSignal } from './signal.js';
