@@ -276,3 +276,46 @@ while True:
   assert.equal(m.status, 0, m.stderr);
   assert.equal(sha256(join(d, 'm.img')), r.stdout.trim());
 });
+
+// UML itself (user-mode-linux) as the oracle: its COW files and ours are the same format.
+const haveLinuxUml = existsSync('/usr/bin/linux.uml');
+
+/** Boots UML with the host's / as root, ubd1 as given, and a shell script as init; returns what it wrote to out. */
+function umlRun(dir, ubd, script) {
+  const init = join(dir, 'uml-init.sh');
+  const out = join(dir, 'uml.out');
+  writeFileSync(init, `#!/bin/sh
+mount -t proc proc /proc
+[ -b /dev/ubdb ] || mount -t devtmpfs devtmpfs /dev
+{ ${script} ; } > ${out} 2>&1
+sync
+echo o > /proc/sysrq-trigger
+`);
+  chmodSync(init, 0o755);
+  const r = spawnSync('/usr/bin/linux.uml', ['mem=128M', 'root=/dev/root', 'rootfstype=hostfs', 'rootflags=/', 'rw', `init=${init}`,
+    `ubd1=${ubd}`, `uml_dir=${dir}`, 'umid=tumltest', 'con=null', 'quiet'], { encoding: 'utf8', timeout: 120000, stdio: ['ignore', 'pipe', 'pipe'] });
+  assert.equal(r.error, undefined);
+  return readFileSync(out, 'utf8');
+}
+
+test('UML 6.1 reads the COW files tuml writes, and tuml reads UML\'s', { skip: skipUml || (!haveLinuxUml && 'user-mode-linux is not installed') }, () => {
+  const d = scratch();
+  const back = backing(d);
+  const node = ubdNode(d, 1);
+  // UML writes (whole 4 KiB pages, copying unchanged sectors into the COW file).
+  const umlCow = join(d, 'uml.cow');
+  const seenByUml = umlRun(d, `${umlCow},${back}`,
+    "printf 'written by UML' | dd of=/dev/ubdb bs=512 seek=9 conv=notrunc,fsync 2>/dev/null; printf end | dd of=/dev/ubdb bs=512 seek=8191 conv=notrunc,fsync 2>/dev/null; sha256sum < /dev/ubdb").split(' ')[0];
+  const w = [[9, 'written by UML'], [8191, 'end']];
+  assert.equal(seenByUml, expected(back, w));
+  const r = tumlp([`ubd1=${umlCow}`], writeAndHash(node, []));
+  assert.equal(r.stdout.trim(), seenByUml, r.stderr);
+  assert.equal(tumlCmd(['moo', umlCow, join(d, 'm.img')]).status, 0);
+  assert.equal(sha256(join(d, 'm.img')), seenByUml);
+  // tuml writes; UML reads the same disk.
+  const ours = join(d, 'tuml.cow');
+  const w2 = [[1, 'from tuml'], [4095, 'x'.repeat(700)]];
+  const t = tumlp([`ubd1=${ours},${back}`], writeAndHash(node, w2));
+  assert.equal(t.stdout.trim(), expected(back, w2), t.stderr);
+  assert.equal(umlRun(d, ours, 'sha256sum < /dev/ubdb').split(' ')[0], expected(back, w2));
+});

@@ -22,7 +22,7 @@ import {
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE, hostFallocate, lockFile, preadFull, pwriteFull } from './hostio.js';
 
 export const UBD_MAJOR = 98;
-const UBD_SHIFT = 4, MAX_DEV = 16, SECTOR = 512;
+const UBD_SHIFT = 4, MAX_DEV = 16, SECTOR = 512, PAGE = 4096;
 
 /** What ubd_setup_common() records for one device. */
 export interface UbdConfig {
@@ -182,10 +182,13 @@ export class UbdDevice implements BlockDevice {
     if (end > this.bytes) throw new Errno(E.ENOSPC);
     try {
       if (!this.cow) { pwriteFull(this.fd, data, off); return; }
-      const s0 = Math.floor(off / SECTOR), s1 = Math.ceil(end / SECTOR);
+      // Whole pages move to the COW file, as UML's block layer writes them:
+      // UML 6.1's do_io misreads a page whose sectors are split between the
+      // two files (it advances by the last run only), so never make one.
+      const [s0, s1] = this.pageSpan(off, end);
       let buf = data;
-      if (off % SECTOR || end % SECTOR) {
-        // A partial sector is completed from where it lives now before it moves to the COW file.
+      if (s0 * SECTOR !== off || s1 * SECTOR !== end) {
+        // The rest of the span is copied from where it lives now.
         buf = this.readSectors(s0, s1);
         data.copy(buf, off - s0 * SECTOR);
       }
@@ -241,10 +244,25 @@ export class UbdDevice implements BlockDevice {
       if (r < 0) throw new Errno(r === -E.ENOSYS ? E.EOPNOTSUPP : -r);
       return;
     }
-    const s0 = Math.floor(off / SECTOR), s1 = Math.ceil((off + len) / SECTOR);
-    const r = hostFallocate(this.fd, mode, this.cow.dataOffset + s0 * SECTOR, (s1 - s0) * SECTOR);
+    // Whole pages are punched or zeroed in the COW file; the partial ones at
+    // the ends are written with zeros (which moves them whole, see write()).
+    const end = off + len;
+    const p0 = Math.ceil(off / PAGE) * PAGE, p1 = Math.floor(end / PAGE) * PAGE;
+    if (p0 >= p1) { this.zeroWrite(off, end); return; }
+    if (off < p0) this.zeroWrite(off, p0);
+    const r = hostFallocate(this.fd, mode, this.cow.dataOffset + p0, p1 - p0);
     if (r < 0) throw new Errno(r === -E.ENOSYS ? E.EOPNOTSUPP : -r);
-    this.setBits(s0, s1);
+    this.setBits(p0 / SECTOR, p1 / SECTOR);
+    if (p1 < end) this.zeroWrite(p1, end);
+  }
+
+  private zeroWrite(from: number, to: number): void { this.write(BigInt(from), Buffer.alloc(to - from)); }
+
+  /** The sectors of the whole pages around [off, end), within the device. */
+  private pageSpan(off: number, end: number): [number, number] {
+    const s0 = Math.floor(off / PAGE) * (PAGE / SECTOR);
+    const s1 = Math.min(Math.ceil(end / PAGE) * (PAGE / SECTOR), this.bytes / SECTOR);
+    return [s0, s1];
   }
 
   /** ubd_getgeo: 128 heads, 32 sectors. */
