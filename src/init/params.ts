@@ -58,3 +58,8 @@ export function isParamWord(w: string): boolean {
 const lateInitcalls: ((kernel: Kernel) => void)[] = [];
 export function lateInitcall(fn: (kernel: Kernel) => void): void { lateInitcalls.push(fn); }
 export function runLateInitcalls(kernel: Kernel): void { for (const fn of lateInitcalls) fn(kernel); }
+
+/** Work undone at shutdown (__exitcall): ubd closes its images and unlocks them. */
+const exitcalls: (() => void)[] = [];
+export function exitcall(fn: () => void): void { exitcalls.push(fn); }
+export function runExitcalls(): void { for (const fn of exitcalls) fn(); }

@@ -14,7 +14,7 @@ import { S_IFBLK } from '../../fs/file.js';
 import { addBdev, getBdev, removeBdev, type BlockDevice } from '../../block/blkdev.js';
 import { BlockDeviceFile } from '../../block/fops.js';
 import { addDeviceNode, mkdev, registerBlkdev, removeDeviceNode } from '../registry.js';
-import { lateInitcall, setupParam } from '../../init/params.js';
+import { exitcall, lateInitcall, setupParam } from '../../init/params.js';
 import {
   backingStat, CowError, cowSizes, initCowFile, readBitmap, readCowHeader, setBit, switchBackingFile, testBit,
   type CowHeader,
@@ -454,6 +454,7 @@ export function ubdInit(): void {
 }
 
 lateInitcall(() => ubdInit());
+exitcall(() => ubdShutdown());
 
 /** Closes every device and forgets the configuration (a machine's shutdown). */
 export function ubdShutdown(): void {
