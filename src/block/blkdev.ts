@@ -36,6 +36,11 @@ export interface BlockDevice {
    * file is the block device file it came through (its open mode).
    */
   ioctl?(task: Task, cmd: number, arg: bigint, file: File): number | undefined;
+  /**
+   * The driver's attributes in /sys/block/NAME: a file's text, or a
+   * directory of them (ubd's serial; loop's loop/backing_file while bound).
+   */
+  sysfsAttrs?(): Record<string, string | Record<string, string>>;
 }
 
 const bdevs = new Map<bigint, BlockDevice>();

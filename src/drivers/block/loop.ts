@@ -76,16 +76,15 @@ export class LoopDevice implements BlockDevice {
   get readOnly(): boolean { return (this.flags & LO_FLAGS.READ_ONLY) !== 0; }
   get sectorSize(): number { return this.blockSize; }
   size(): bigint { return this.bytes; }
-  /**
-   * /sys/block/loopN/loop/* (loop_attr_*_show), for sysfs: present only
-   * while bound, as the loop directory is.
-   */
-  sysfsAttrs(): Record<string, string> | null {
-    if (!this.file) return null;
+  /** /sys/block/loopN/loop/* (loop_attr_*_show): the directory is there only while bound. */
+  sysfsAttrs(): Record<string, string | Record<string, string>> {
+    if (!this.file) return {};
+    const flag = (f: number) => ((this.flags & f) ? '1\n' : '0\n');
     return {
-      backing_file: `${this.backingFile()}\n`, offset: `${this.offset}\n`, sizelimit: `${this.sizelimit}\n`,
-      autoclear: (this.flags & LO_FLAGS.AUTOCLEAR) ? '1\n' : '0\n', partscan: (this.flags & LO_FLAGS.PARTSCAN) ? '1\n' : '0\n',
-      dio: (this.flags & LO_FLAGS.DIRECT_IO) ? '1\n' : '0\n',
+      loop: {
+        backing_file: `${this.backingFile()}\n`, offset: `${this.offset}\n`, sizelimit: `${this.sizelimit}\n`,
+        autoclear: flag(LO_FLAGS.AUTOCLEAR), partscan: flag(LO_FLAGS.PARTSCAN), dio: flag(LO_FLAGS.DIRECT_IO),
+      },
     };
   }
 

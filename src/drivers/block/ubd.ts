@@ -265,6 +265,9 @@ export class UbdDevice implements BlockDevice {
     return [s0, s1];
   }
 
+  /** /sys/block/ubdX/serial (serial_show), from ubd<n>=file,,serial. */
+  sysfsAttrs(): Record<string, string> { return this.config.serial === null ? {} : { serial: this.config.serial }; }
+
   /** ubd_getgeo: 128 heads, 32 sectors. */
   getgeo(): { heads: number; sectors: number; cylinders: number } {
     return { heads: 128, sectors: 32, cylinders: Math.floor(this.bytes / (128 * 32 * 512)) };
