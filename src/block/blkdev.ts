@@ -3,6 +3,8 @@
 // and in bytes; the kernel is one thread, and the host's page cache sits
 // under every host file anyway.
 import { Errno, E } from '../host/errno.js';
+import type { Task } from '../kernel/task.js';
+import type { File } from '../fs/file.js';
 
 export interface BlockDevice {
   /** The kernel's name: "ubda", "loop0" (/sys/block, /proc/partitions). */
@@ -20,6 +22,25 @@ export interface BlockDevice {
   write(offset: bigint, data: Buffer): void;
   /** Makes every completed write durable on the host (fsync, BLKFLSBUF). */
   flush(): void;
+  /** Physical block size (BLKPBSZGET); sectorSize when absent. */
+  readonly physicalBlockSize?: number;
+  /** REQ_OP_DISCARD (BLKDISCARD, fallocate PUNCH_HOLE); absent: EOPNOTSUPP. */
+  discard?(offset: bigint, length: bigint): void;
+  /** REQ_OP_WRITE_ZEROES (BLKZEROOUT, fallocate ZERO_RANGE); absent: zeros are written. */
+  writeZeroes?(offset: bigint, length: bigint): void;
+  /** CHS geometry for HDIO_GETGEO; absent: ENOTTY, as for a disk without getgeo. */
+  getgeo?(): { heads: number; sectors: number; cylinders: number };
+  /**
+   * The driver's own ioctls (block_device_operations.ioctl), asked after the
+   * generic ones: undefined when the driver has none, so the caller says ENOTTY.
+   * file is the block device file it came through (its open mode).
+   */
+  ioctl?(task: Task, cmd: number, arg: bigint, file: File): number | undefined;
+  /**
+   * The driver's attributes in /sys/block/NAME: a file's text, or a
+   * directory of them (ubd's serial; loop's loop/backing_file while bound).
+   */
+  sysfsAttrs?(): Record<string, string | Record<string, string>>;
 }
 
 const bdevs = new Map<bigint, BlockDevice>();

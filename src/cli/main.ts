@@ -4,10 +4,14 @@
 // command as the first process of a fresh machine and exits with its status.
 import { statSync } from 'node:fs';
 import { run } from '../index.js';
+import { mkcow } from './mkcow.js';
+import { moo } from './moo.js';
 import { isParamWord } from '../init/params.js';
 
 const USAGE = `usage: tuml [PARAMS...]
        tuml run [--trace] [--smp] [PARAMS...] [--] CMD [ARGS...]
+       tuml mkcow [-f] COW BACKING      make a UML COW file (as uml_mkcow)
+       tuml moo [-d] [-b BACKING] COW [NEW]  merge a COW file (as uml_moo)
   (no command)  boot a machine: the root is the host's / (root= and the other
                 parameters change that) and init is tuml's boot script, which
                 sets the machine up and runs your login shell as root
@@ -64,6 +68,8 @@ export function parseRunArgs(args: string[]): RunArgs {
 async function main(argv: string[]): Promise<number> {
   const sub = argv[0];
   if (sub === '--help' || sub === '-h') { process.stdout.write(USAGE); return 0; }
+  if (sub === 'mkcow') return mkcow(argv.slice(1));
+  if (sub === 'moo') return moo(argv.slice(1));
   if (sub === 'run') {
     const a = parseRunArgs(argv.slice(1));
     const env = Object.entries(process.env).map(([k, v]) => `${k}=${v}`);

@@ -104,6 +104,8 @@ export abstract class File {
   poll(): number { return POLL.IN | POLL.OUT; }
   getdents(_max: number): Buffer { throw new Errno(E.ENOTDIR); }
   truncate(_len: bigint): void { throw new Errno(E.EINVAL); }
+  /** fallocate(2): ENODEV for objects without it (vfs_fallocate's "no f_op->fallocate"). */
+  fallocate(_mode: number, _off: bigint, _len: bigint): void { throw new Errno(E.ENODEV); }
   /** fsync(2): EINVAL for objects that cannot be synced (pipes, terminals). */
   fsync(): void { throw new Errno(E.EINVAL); }
   /** A host fd that maps this object, for mmap of the file (null when it cannot be mapped). */

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { UTS_RELEASE, UTS_VERSION, type Kernel, type BootOptions } from '../kernel/kernel.js';
 import type { Location } from '../fs/mount.js';
 import { KERN, CONSOLE_LOGLEVEL_QUIET, CONSOLE_LOGLEVEL_DEFAULT } from '../kernel/printk.js';
-import { parseCmdline, setupParam } from './params.js';
+import { parseCmdline, runLateInitcalls, setupParam } from './params.js';
 import { prepareNamespace, mountKernelFilesystems } from './do_mounts.js';
 import { HostSuperBlock } from '../fs/hostfs/inode.js';
 
@@ -112,6 +112,8 @@ export function startKernel(k: Kernel, opts: BootOptions): InitProcess {
   k.log.printk(KERN.NOTICE, `Kernel command line: ${k.cmdline}`);
   k.log.printk(KERN.INFO, `Memory: ${Math.floor(p.memBytes / 1024)}K available`);
   if (p.umid) k.log.printk(KERN.INFO, `umid: ${p.umid}`);
+  // Drivers that set up devices from their parameters (ubd disks) before the root is mounted.
+  runLateInitcalls(k);
 
   const hostRoot = opts.hostRoot ?? '/';
   const root = prepareNamespace(k, hostRoot);

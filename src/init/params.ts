@@ -52,3 +52,17 @@ export function isParamWord(w: string): boolean {
   const eq = w.indexOf('=');
   return find(eq < 0 ? w : w.slice(0, eq)) !== undefined || eq > 0;
 }
+
+/**
+ * Work a subsystem does once every parameter is parsed and before the first
+ * process runs (late_initcall): ubd opens its disks there, so that a bad word
+ * anywhere on the command line stops the boot before any file is written.
+ */
+const lateInitcalls: ((kernel: Kernel) => void)[] = [];
+export function lateInitcall(fn: (kernel: Kernel) => void): void { lateInitcalls.push(fn); }
+export function runLateInitcalls(kernel: Kernel): void { for (const fn of lateInitcalls) fn(kernel); }
+
+/** Work undone at shutdown (__exitcall): ubd closes its images and unlocks them. */
+const exitcalls: (() => void)[] = [];
+export function exitcall(fn: () => void): void { exitcalls.push(fn); }
+export function runExitcalls(): void { for (const fn of exitcalls) fn(); }

@@ -16,6 +16,9 @@ import '../drivers/char/mem.js';
 import '../mm/shmem.js';
 import '../drivers/base/devtmpfs.js';
 import '../fs/sysfs/sysfs.js';
+import '../drivers/block/ubd.js';
+import '../drivers/block/loop.js';
+import { runExitcalls } from '../init/params.js';
 import { FsStruct, Task, ThreadGroup } from './task.js';
 import { SigHand, SIG, SIG_IGN, SIG_DFL, SA_NOCLDWAIT, SA_NOCLDSTOP, sigbit, hostSignalMasks, ignoredByDefault, isStopSignal } from './signal.js';
 import { Interrupted } from './sched.js';
@@ -137,7 +140,7 @@ export class Kernel implements PlatformHooks {
     this.platform.start(th);
   }
 
-  shutdown(): void { this.platform.shutdown(); }
+  shutdown(): void { this.platform.shutdown(); runExitcalls(); }
 
   // ---- platform hooks ----
 

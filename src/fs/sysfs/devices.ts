@@ -63,6 +63,10 @@ function disk(b: BlockDevice): Make {
     ['stat', attr(stat)],
     ['subsystem', link('../../../../class/block')],
     ['uevent', attr(() => `MAJOR=${devMajor(b.rdev)}\nMINOR=${devMinor(b.rdev)}\nDEVNAME=${b.name}\nDEVTYPE=disk\n`, 0o644)],
+    // The driver's own (ubd's serial, loop's loop/ directory).
+    ...Object.entries(b.sysfsAttrs?.() ?? {}).map(([name, v]): [string, Make] => [name, typeof v === 'string'
+      ? attr(() => v)
+      : dir(() => Object.entries(v).map(([n, text]): [string, Make] => [n, attr(() => text)]))]),
   ]);
 }
 
