@@ -15,6 +15,7 @@ import '../drivers/char/mem.js';
 import '../mm/shmem.js';
 import '../drivers/base/devtmpfs.js';
 import '../fs/sysfs/sysfs.js';
+import '../fs/ext2/super.js';
 import { FsStruct, Task, ThreadGroup } from './task.js';
 import { SigHand, SIG, SIG_IGN, SIG_DFL, SA_NOCLDWAIT, SA_NOCLDSTOP, sigbit, hostSignalMasks, ignoredByDefault, isStopSignal } from './signal.js';
 import { Interrupted } from './sched.js';
