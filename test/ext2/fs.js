@@ -47,7 +47,7 @@ const sha = (b) => createHash('sha256').update(b).digest('hex');
 const TYPES = { 0o100000: 'file', 0o040000: 'dir', 0o120000: 'link', 0o020000: 'chr', 0o060000: 'blk', 0o010000: 'fifo', 0o140000: 'sock' };
 
 function hostHash(path) {
-  return sh(`sha256sum '${path}'`).stdout.split(' ')[0];
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
 /** The manifest of a host directory. */
@@ -134,4 +134,55 @@ export function imageManifest(root) {
   };
   walk(root, '');
   return out;
+}
+
+/** The directory inode holding path's last component, and that name. */
+export function parentOf(root, path) {
+  const parts = path.split('/');
+  const name = parts.pop();
+  let dir = root;
+  for (const p of parts) dir = dir.lookup(p);
+  return { dir, name };
+}
+
+export function lookupPath(root, path) {
+  const { dir, name } = parentOf(root, path);
+  return dir.lookup(name);
+}
+
+/** Writes data to a new file through the kernel's API, in chunks as cp would. */
+export function writeFile(root, path, data, mode = 0o644, task = fakeTask()) {
+  const { dir, name } = parentOf(root, path);
+  const f = dir.create(task, name, mode, 0o1101);
+  for (let off = 0; off < data.length; off += 65536) f.write(task, data.subarray(off, off + 65536), null);
+  f.put();
+}
+
+/** Copies a host tree into a mounted image through the kernel's API (owners, modes, hard links kept). */
+export function copyTree(hostDir, root, task = fakeTask()) {
+  const seen = new Map();
+  const walk = (p, dir) => {
+    for (const name of readdirSync(p).sort()) {
+      const full = join(p, name);
+      const st = lstatSync(full);
+      const type = st.mode & 0o170000;
+      if (type !== 0o040000 && st.nlink > 1 && seen.has(st.ino)) {
+        dir.link(task, seen.get(st.ino), name);
+        continue;
+      }
+      if (type === 0o040000) dir.mkdir(task, name, st.mode & 0o7777);
+      else if (type === 0o100000) writeFile(dir, name, readFileSync(full), st.mode & 0o7777, task);
+      else if (type === 0o120000) dir.symlink(task, readlinkSync(full), name);
+      else dir.mknod(task, name, st.mode, BigInt(st.rdev));
+      const inode = dir.lookup(name);
+      inode.setattr(task, { uid: st.uid, gid: st.gid, ...(type === 0o120000 ? {} : { mode: st.mode & 0o7777 }) });
+      if (st.nlink > 1) seen.set(st.ino, inode);
+      if (type === 0o040000) walk(full, inode);
+    }
+  };
+  walk(hostDir, root);
+}
+
+export function e2fsck(img, flags = '-fn') {
+  return sh(`e2fsck ${flags} ${img} 2>&1`);
 }
