@@ -19,6 +19,7 @@ import '../fs/sysfs/sysfs.js';
 import '../drivers/block/ubd.js';
 import '../drivers/block/loop.js';
 import { runExitcalls } from '../init/params.js';
+import '../fs/ext2/super.js';
 import { FsStruct, Task, ThreadGroup } from './task.js';
 import { SigHand, SIG, SIG_IGN, SIG_DFL, SA_NOCLDWAIT, SA_NOCLDSTOP, sigbit, hostSignalMasks, ignoredByDefault, isStopSignal } from './signal.js';
 import { Interrupted } from './sched.js';

@@ -28,6 +28,7 @@ export class KernelLog {
   private readonly start = process.hrtime.bigint();
   /** Woken after each new record (syslog readers wait here). */
   readonly wait = new WaitQueue();
+  constructor() { setCurrentLog(this); }
 
   printk(level: number, text: string, facility = 0): void {
     for (const line of text.split('\n')) {
@@ -56,4 +57,14 @@ export class KernelLog {
 export function prefixTime(r: LogRecord): string {
   const s = r.usec / 1000000n, us = r.usec % 1000000n;
   return `[${s.toString().padStart(5)}.${us.toString().padStart(6, '0')}]`;
+}
+
+/** The log of the newest kernel of this process: where printk() without a kernel at hand writes. */
+let current: KernelLog | null = null;
+export function setCurrentLog(l: KernelLog): void { current = l; }
+
+/** printk() for code that has no kernel at hand (filesystem drivers): the current kernel's log. */
+export function printk(level: number, text: string): void {
+  if (current) current.printk(level, text);
+  else if (level <= KERN.WARNING) process.stderr.write(`${text}\n`);
 }

@@ -1,0 +1,94 @@
+// The buffer cache (fs/buffer.c, with the page cache folded in): blocks of a
+// block device kept in memory, written back when dirty. Writes stay here
+// until sync (fsync, sync(2), umount, the periodic flusher) or until the
+// cache is over its bound, when the oldest dirty blocks are written out.
+import type { BlockDevice } from '../block/blkdev.js';
+import { Errno, E } from '../host/errno.js';
+
+export interface BufferHead { readonly block: number; readonly data: Buffer; dirty: boolean }
+
+/** Default bound of one cache, in bytes. */
+export const BUFFER_CACHE_MAX = 64 << 20;
+
+export class BufferCache {
+  /** In least-recently-used order (a Map keeps insertion order). */
+  private readonly bufs = new Map<number, BufferHead>();
+  private readonly dirtySet = new Set<number>();
+  private readonly maxBuffers: number;
+
+  constructor(readonly bdev: BlockDevice, readonly blockSize: number, maxBytes = BUFFER_CACHE_MAX) {
+    this.maxBuffers = Math.max(64, Math.floor(maxBytes / blockSize));
+  }
+
+  get dirtyCount(): number { return this.dirtySet.size; }
+
+  /** bread: the block's buffer, read from the device on a miss. */
+  bread(block: number): BufferHead {
+    const bh = this.bufs.get(block);
+    if (bh) { this.bufs.delete(block); this.bufs.set(block, bh); return bh; }
+    const data = this.bdev.read(BigInt(block) * BigInt(this.blockSize), this.blockSize);
+    if (data.length !== this.blockSize) throw new Errno(E.EIO);
+    return this.insert({ block, data, dirty: false });
+  }
+
+  /** getblk for a block about to be overwritten entirely: zeroed, never read, dirty. */
+  getZeroed(block: number): BufferHead {
+    let bh = this.bufs.get(block);
+    if (bh) bh.data.fill(0);
+    else bh = this.insert({ block, data: Buffer.alloc(this.blockSize), dirty: false });
+    this.markDirty(bh);
+    return bh;
+  }
+
+  markDirty(bh: BufferHead): void {
+    // A buffer held across many reads may have been shrunk away: keep it.
+    if (this.bufs.get(bh.block) !== bh) this.bufs.set(bh.block, bh);
+    if (!bh.dirty) { bh.dirty = true; this.dirtySet.add(bh.block); }
+  }
+
+  /** bforget: the block was freed, its contents no longer matter. */
+  forget(block: number): void {
+    this.bufs.delete(block);
+    this.dirtySet.delete(block);
+  }
+
+  /** Writes every dirty block (or only those in blocks), coalescing runs of adjacent blocks. */
+  writeback(blocks?: Iterable<number>): void {
+    const list = [...(blocks ?? this.dirtySet)].filter((b) => this.dirtySet.has(b)).sort((a, b) => a - b);
+    let i = 0;
+    while (i < list.length) {
+      let j = i + 1;
+      while (j < list.length && list[j] === list[j - 1] + 1 && j - i < 256) j++;
+      const run = list.slice(i, j).map((b) => this.bufs.get(b)!);
+      const data = run.length === 1 ? run[0].data : Buffer.concat(run.map((bh) => bh.data));
+      this.bdev.write(BigInt(list[i]) * BigInt(this.blockSize), data);
+      for (const bh of run) { bh.dirty = false; this.dirtySet.delete(bh.block); }
+      i = j;
+    }
+  }
+
+  /** Writes back everything and makes it durable on the host. */
+  sync(): void {
+    this.writeback();
+    this.bdev.flush();
+  }
+
+  /** Drops every buffer (after a sync, at umount). */
+  invalidate(): void { this.bufs.clear(); this.dirtySet.clear(); }
+
+  private insert(bh: BufferHead): BufferHead {
+    this.bufs.set(bh.block, bh);
+    if (this.bufs.size > this.maxBuffers) this.shrink();
+    return bh;
+  }
+
+  /** Frees the oldest quarter of the cache, writing back the dirty buffers among them first. */
+  private shrink(): void {
+    const victims: BufferHead[] = [];
+    const want = this.bufs.size - Math.floor(this.maxBuffers * 3 / 4);
+    for (const bh of this.bufs.values()) { if (victims.length >= want) break; victims.push(bh); }
+    const dirty = victims.filter((bh) => bh.dirty).map((bh) => bh.block);
+    if (dirty.length) this.writeback(dirty);
+    for (const bh of victims) this.bufs.delete(bh.block);
+  }
+}
