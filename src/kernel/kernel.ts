@@ -11,6 +11,11 @@ import { Mount, MountTable, Namei, type Location } from '../fs/namei.js';
 import { HostSuperBlock } from '../fs/hostfs/inode.js';
 import { ProcSuperBlock } from '../fs/proc/root.js';
 import { ConsoleFile } from '../drivers/char/console.js';
+import { HostConsole, hostIsTty } from '../drivers/tty/console.js';
+import { ttyOpen } from '../drivers/tty/tty_io.js';
+import { exitJobControl } from '../drivers/tty/tty_jobctrl.js';
+import '../drivers/tty/tty_aux.js';
+import { devpts } from '../fs/devpts/inode.js';
 import '../drivers/char/mem.js';
 import '../mm/shmem.js';
 import '../drivers/base/devtmpfs.js';
@@ -62,9 +67,8 @@ export class Kernel implements PlatformHooks {
   readonly sigInfos = new SigInfoQueue();
   hostname = 'tuml';
   domainname = '(none)';
-  consoleFgPgrp = 1;
-  consoleSid = 1;
-  consoleIsTty = false;
+  /** The console on the host terminal, when tuml's stdin and stdout are one (drivers/tty/console.ts). */
+  console: HostConsole | null = null;
   tracer: Tracer | null = null;
   /** The PI futexes that have waiters (futex.ts). */
   readonly futexes = new PiFutexes(this);
@@ -100,19 +104,17 @@ export class Kernel implements PlatformHooks {
     let cwdLoc = rootLoc;
     try { cwdLoc = this.namei.lookupCanonical(opts.cwd); } catch { /* stays / */ }
 
-    const files = new FdTable();
-    const con = [new ConsoleFile(0, 0, 'pipe:[stdin]'), new ConsoleFile(1, 1, 'pipe:[stdout]'), new ConsoleFile(2, 1, 'pipe:[stderr]')];
-    con.forEach((f, i) => files.installAt(i, f, false));
-    this.consoleIsTty = con[0].isTty();
+    try { this.mounts.mount(new Mount(devpts(this), '/dev/pts')); } catch { /* no /dev/pts: ptys still work through /dev/ptmx */ }
 
     const th = this.platform.spawn({ path: opts.init, argv: opts.argv, envp: opts.envp });
     if (!opts.smp) this.platform.pinTogether(th);
     const pid = this.allocPid();
     const group = new ThreadGroup(pid, th.tgid);
     const task = new Task(pid, group, th, {
-      cred: new Cred(), fs: new FsStruct(rootLoc, cwdLoc), files, sighand: new SigHand(),
+      cred: new Cred(), fs: new FsStruct(rootLoc, cwdLoc), files: new FdTable(), sighand: new SigHand(),
     });
     task.kernel = this;
+    this.openConsole(task, rootLoc);
     group.threads.add(task);
     group.comm = 'init';
     this.groups.set(pid, group);
@@ -122,7 +124,37 @@ export class Kernel implements PlatformHooks {
     this.platform.start(th);
   }
 
-  shutdown(): void { this.platform.shutdown(); }
+  /**
+   * fds 0, 1, 2 of init. With a host terminal they are the console, which is
+   * init's controlling terminal (as if init had done TIOCSCTTY, so that
+   * `tuml run -- bash -i` has job control); otherwise tuml's stdio passed through.
+   */
+  private openConsole(task: Task, root: Location): void {
+    const files = task.files;
+    if (hostIsTty(0) && hostIsTty(1)) {
+      this.console = new HostConsole(this, 0, 1);
+      let loc: Location | null = null;
+      try { loc = this.namei.lookupCanonical('/dev/console'); } catch { /* no node: the file has no path */ }
+      void root;
+      for (let fd = 0; fd < 3; fd++) {
+        if (fd === 2 && !hostIsTty(2)) { files.installAt(2, new ConsoleFile(2, 1, 'pipe:[stderr]'), false); continue; }
+        const f = ttyOpen(task, this.console.tty, 2, true);
+        f.location = loc;
+        files.installAt(fd, f, false);
+      }
+      const tty = this.console.tty;
+      tty.session = task.group.sid; tty.pgrp = task.group.pgid; task.group.tty = tty;
+      this.console.start();
+      return;
+    }
+    const con = [new ConsoleFile(0, 0, 'pipe:[stdin]'), new ConsoleFile(1, 1, 'pipe:[stdout]'), new ConsoleFile(2, 1, 'pipe:[stderr]')];
+    con.forEach((f, i) => files.installAt(i, f, false));
+  }
+
+  shutdown(): void {
+    this.console?.stop();
+    this.platform.shutdown();
+  }
 
   // ---- platform hooks ----
 
@@ -220,6 +252,7 @@ export class Kernel implements PlatformHooks {
     g.exitCode = task.tid === g.pid || !W.exited(g.exitCode) ? status : g.exitCode;
     if (task.tid !== g.pid && g.exitCode === 0) g.exitCode = status;
     task.files.closeAll();
+    exitJobControl(this, g);
     g.exitState = 'zombie';
     notifyPidfds(g);
     g.vforkDone?.();
