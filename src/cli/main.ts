@@ -5,9 +5,12 @@
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { run } from '../index.js';
+import { parseConSpec } from '../drivers/tty/console.js';
 
-const USAGE = `usage: tuml [run [--trace] [--smp] [--] CMD [ARGS...]]
+const USAGE = `usage: tuml [run [--trace] [--smp] [--con SPEC] [--] CMD [ARGS...]]
   run       run CMD as the first process of a new machine; exit with its status
+  --con     the console's channel, as UML's con=: fd:N, fd:IN,fd:OUT, null or pts
+            (default: the terminal tuml runs on; stdio passed through when it is none)
   --trace   print every guest system call to stderr, strace-style
   --smp     let guests use every host CPU (default: the kernel and its guests
             share one host CPU, which halves the cost of a system call)
@@ -34,11 +37,19 @@ async function main(argv: string[]): Promise<number> {
   let cmd: string[];
   let trace = false;
   let smp = false;
+  let con: string | undefined;
   if (sub === 'run') {
     const { values, positionals } = parseArgs({
       args: argv.slice(1), allowPositionals: true, strict: true,
-      options: { trace: { type: 'boolean', default: false }, smp: { type: 'boolean', default: false } },
+      options: {
+        trace: { type: 'boolean', default: false }, smp: { type: 'boolean', default: false },
+        con: { type: 'string' },
+      },
     });
+    con = values.con;
+    if (con !== undefined) {
+      try { parseConSpec(con); } catch (e) { fail((e as Error).message); }
+    }
     trace = values.trace ?? false;
     smp = values.smp ?? false;
     cmd = positionals;
@@ -50,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const env = Object.entries(process.env).map(([k, v]) => `${k}=${v}`);
   cmd[0] = searchPath(cmd[0], process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin');
-  const r = await run({ init: cmd[0], argv: cmd, envp: env, hostRoot: '/', cwd: process.cwd(), trace, smp });
+  const r = await run({ init: cmd[0], argv: cmd, envp: env, hostRoot: '/', cwd: process.cwd(), trace, smp, console: con });
   return r.exitCode;
 }
 

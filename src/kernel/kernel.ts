@@ -11,7 +11,7 @@ import { Mount, MountTable, Namei, type Location } from '../fs/namei.js';
 import { HostSuperBlock } from '../fs/hostfs/inode.js';
 import { ProcSuperBlock } from '../fs/proc/root.js';
 import { ConsoleFile } from '../drivers/char/console.js';
-import { HostConsole, hostIsTty } from '../drivers/tty/console.js';
+import { HostConsole, hostIsTty, openHostPts, parseConSpec, type ConChannel } from '../drivers/tty/console.js';
 import { ttyOpen } from '../drivers/tty/tty_io.js';
 import { exitJobControl } from '../drivers/tty/tty_jobctrl.js';
 import '../drivers/tty/tty_aux.js';
@@ -50,6 +50,12 @@ export interface BootOptions {
    * then costs about half as much (no cross-CPU wake-up per stop).
    */
   smp?: boolean;
+  /**
+   * The console's channel as UML's con= gives it: fd:N, fd:N,fd:M, null or
+   * pts. By default the console is tuml's stdin/stdout when both are a
+   * terminal, and tuml's stdio passed through (not a terminal) otherwise.
+   */
+  console?: string;
 }
 
 export const UTS_RELEASE = '6.1.0-tuml';
@@ -69,6 +75,8 @@ export class Kernel implements PlatformHooks {
   domainname = '(none)';
   /** The console on the host terminal, when tuml's stdin and stdout are one (drivers/tty/console.ts). */
   console: HostConsole | null = null;
+  /** con= from the command line (BootOptions.console wins). */
+  consoleSpec: string | null = null;
   tracer: Tracer | null = null;
   /** The PI futexes that have waiters (futex.ts). */
   readonly futexes = new PiFutexes(this);
@@ -114,7 +122,7 @@ export class Kernel implements PlatformHooks {
       cred: new Cred(), fs: new FsStruct(rootLoc, cwdLoc), files: new FdTable(), sighand: new SigHand(),
     });
     task.kernel = this;
-    this.openConsole(task, rootLoc);
+    this.openConsole(task, opts.console ?? this.consoleSpec);
     group.threads.add(task);
     group.comm = 'init';
     this.groups.set(pid, group);
@@ -129,15 +137,19 @@ export class Kernel implements PlatformHooks {
    * init's controlling terminal (as if init had done TIOCSCTTY, so that
    * `tuml run -- bash -i` has job control); otherwise tuml's stdio passed through.
    */
-  private openConsole(task: Task, root: Location): void {
+  private openConsole(task: Task, spec: string | null): void {
     const files = task.files;
-    if (hostIsTty(0) && hostIsTty(1)) {
-      this.console = new HostConsole(this, 0, 1);
+    let chan: ConChannel | null = null;
+    if (spec !== null) {
+      const c = parseConSpec(spec);
+      chan = c === 'pts' ? openHostPts() : c;
+    } else if (hostIsTty(0) && hostIsTty(1)) chan = { inFd: 0, outFd: 1 };
+    if (chan) {
+      this.console = new HostConsole(this, chan);
       let loc: Location | null = null;
       try { loc = this.namei.lookupCanonical('/dev/console'); } catch { /* no node: the file has no path */ }
-      void root;
       for (let fd = 0; fd < 3; fd++) {
-        if (fd === 2 && !hostIsTty(2)) { files.installAt(2, new ConsoleFile(2, 1, 'pipe:[stderr]'), false); continue; }
+        if (fd === 2 && spec === null && !hostIsTty(2)) { files.installAt(2, new ConsoleFile(2, 1, 'pipe:[stderr]'), false); continue; }
         const f = ttyOpen(task, this.console.tty, 2, true);
         f.location = loc;
         files.installAt(fd, f, false);

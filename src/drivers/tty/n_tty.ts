@@ -296,7 +296,7 @@ export class NTty {
         const got = this.take(len);
         if (got) { tty.unthrottled(); return got; }
         if (tty.otherClosed()) throw new Errno(E.EIO);
-        if (hungUp()) return Buffer.alloc(0);
+        if (hungUp() || tty.inputEnded) return Buffer.alloc(0);
         if (nonblock) throw new Errno(E.EAGAIN);
         await sleepOn(task, [tty.readWait]);
       }
@@ -312,7 +312,7 @@ export class NTty {
       if (got) { parts.push(got); n += got.length; tty.unthrottled(); if (min && time) timeout = time; }
       if (n >= minimum || n >= len) break;
       if (tty.otherClosed()) { if (n) break; throw new Errno(E.EIO); }
-      if (hungUp()) break;
+      if (hungUp() || tty.inputEnded) break;
       if (!min && !time) break;
       if (nonblock) { if (n) break; throw new Errno(E.EAGAIN); }
       let woke: boolean;

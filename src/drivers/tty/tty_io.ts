@@ -43,6 +43,8 @@ export class Tty {
   readonly files = new Set<TtyFile>();
   /** The other end of a pty was closed (TTY_OTHER_CLOSED). */
   otherEndClosed = false;
+  /** The device will deliver no more input (a console channel's end of file): reads then give 0. */
+  inputEnded = false;
   /** TIOCEXCL: further opens fail with EBUSY (except for CAP_SYS_ADMIN). */
   exclusive = false;
   /** pty master: TIOCPKT packet mode and the status bits waiting to be read. */
@@ -214,6 +216,7 @@ export class TtyFile extends File {
     if (tty.ldisc.readable(true)) ev |= POLL.IN | POLL.RDNORM;
     if (tty.packet && tty.pktStatus) ev |= POLL.PRI | POLL.IN | POLL.RDNORM;
     if (tty.otherClosed()) ev |= POLL.HUP;
+    if (tty.inputEnded && !(ev & POLL.IN)) ev |= POLL.IN | POLL.HUP;
     if (!tty.ldisc.stopped && tty.driver.writeRoom(tty) > 0) ev |= POLL.OUT | POLL.WRNORM;
     return ev;
   }
