@@ -12,6 +12,8 @@ import type { Tty } from './tty_io.js';
 import { SIG } from '../../kernel/signal.js';
 
 export const N_TTY_BUF_SIZE = 4096;
+/** TTYB_DEFAULT_MEM_LIMIT: what a tty's flip buffers hold before the driver must wait. */
+const TTY_BUFFER_SIZE = 65536;
 /** The mark a VEOF leaves in the buffer (__DISABLED_CHAR in Linux): it ends a line and is not read. */
 const EOF_MARK = -1;
 
@@ -60,6 +62,8 @@ export class NTty {
   /** How many more bytes the buffer takes (a pty writer waits when 0). */
   receiveRoom(): number {
     const used = this.head - this.tail;
+    // Outside canonical mode the device's flip buffers (64 KiB in Linux) hold input besides n_tty's 4 KiB.
+    if (!this.lflag(L.ICANON)) return Math.max(0, TTY_BUFFER_SIZE + N_TTY_BUF_SIZE - 1 - used);
     let left = N_TTY_BUF_SIZE - 1 - used;
     // A canonical line that fills the buffer still takes its newline.
     if (left <= 0 && this.lflag(L.ICANON) && this.canonHead === this.tail) left = 1;
@@ -100,14 +104,23 @@ export class NTty {
   /** The driver delivers bytes (n_tty_receive_buf); returns how many it took. */
   receive(data: Buffer): number {
     let n = 0;
-    for (const b of data) {
-      if (this.receiveRoom() === 0 && !this.lflag(L.ICANON)) break;
-      this.receiveChar(b);
-      n++;
+    if (this.isRealRaw()) {
+      // n_tty_receive_buf_real_raw: nothing to look at, the bytes go in as they are.
+      for (const b of data) { this.buf.push(b); this.delim.push(false); }
+      n = data.length;
+    } else {
+      for (const b of data) { this.receiveChar(b); n++; }
     }
     this.tty.flushEchoes();
     this.tty.wakeAll();
     return n;
+  }
+
+  /** No input processing at all (a pty master, a raw program): the fast path. */
+  private isRealRaw(): boolean {
+    const t = this.t;
+    return !this.lnext && !(t.lflag & (L.ISIG | L.ICANON | L.ECHO | L.ECHONL | L.IEXTEN)) &&
+      !(t.iflag & (I.IXON | I.ISTRIP | I.IUCLC | I.ICRNL | I.INLCR | I.IGNCR | I.PARMRK));
   }
 
   private receiveChar(c: number): void {
@@ -336,12 +349,14 @@ export class NTty {
       for (const c of data) this.trackColumn(c);
       return data;
     }
-    const out: number[] = [];
-    for (let c of data) {
+    const out = Buffer.allocUnsafe(data.length * 8);
+    let o = 0;
+    for (let i = 0; i < data.length; i++) {
+      let c = data[i];
       switch (c) {
         case 10:
           if (t.oflag & OF.ONLRET) this.column = 0;
-          if (t.oflag & OF.ONLCR) { out.push(13, 10); this.column = 0; this.canonColumn = 0; continue; }
+          if (t.oflag & OF.ONLCR) { out[o++] = 13; out[o++] = 10; this.column = 0; this.canonColumn = 0; continue; }
           this.canonColumn = this.column;
           break;
         case 13:
@@ -351,8 +366,8 @@ export class NTty {
           break;
         case 9: {
           const spaces = 8 - (this.column & 7);
-          if ((t.oflag & OF.TABDLY) === OF.XTABS) { this.column += spaces; for (let i = 0; i < spaces; i++) out.push(32); continue; }
           this.column += spaces;
+          if ((t.oflag & OF.TABDLY) === OF.XTABS) { out.fill(32, o, o + spaces); o += spaces; continue; }
           break;
         }
         case 8: if (this.column > 0) this.column--; break;
@@ -362,9 +377,9 @@ export class NTty {
             if (!((t.iflag & I.IUTF8) && (c & 0xc0) === 0x80)) this.column++;
           }
       }
-      out.push(c);
+      out[o++] = c;
     }
-    return Buffer.from(out);
+    return out.subarray(0, o);
   }
 
   private trackColumn(c: number): void {
