@@ -86,12 +86,13 @@ export class Tty {
   /** The console resumes reading the host when a reader made room. */
   unthrottledHook: (() => void) | null = null;
 
-  echo(b: Buffer): void { this.echoes.push(b); }
+  /** Queues an echo, output-processed now so that the column is right for the next erase. */
+  echo(b: Buffer): void { this.echoes.push(this.ldisc.processOutput(b)); }
 
-  /** Sends the queued echoes through output processing to the device. */
+  /** Sends the queued echoes to the device. */
   flushEchoes(): void {
     if (!this.echoes.length) return;
-    const data = this.ldisc.processOutput(Buffer.concat(this.echoes));
+    const data = Buffer.concat(this.echoes);
     this.echoes = [];
     this.driver.write(this, data);
   }
