@@ -107,8 +107,10 @@ function masterIoctl(pair: PtyPair, tty: Tty, task: Task, _file: TtyFile, cmd: n
       const sig = Number(arg);
       if (sig <= 0 || sig >= 65) throw new Errno(E.EINVAL);
       const s = pair.slave;
-      if (s.pgrp !== null && !(s.termios.lflag & L.NOFLSH)) s.ldisc.flushInput();
-      if (s.pgrp !== null) signalPgrp(task.kernel, s.pgrp, sig);
+      if (s.pgrp === null) return 0;
+      // The signal first, so that a reader it interrupts is not merely woken by the flush.
+      signalPgrp(task.kernel, s.pgrp, sig);
+      if (!(s.termios.lflag & L.NOFLSH)) s.ldisc.flushInput();
       return 0;
     }
     case T.TIOCGPTPEER: {
