@@ -7,9 +7,10 @@ import { run } from '../index.js';
 import { mkcow } from './mkcow.js';
 import { moo } from './moo.js';
 import { isParamWord } from '../init/params.js';
+import { parseConSpec } from '../drivers/tty/console.js';
 
 const USAGE = `usage: tuml [PARAMS...]
-       tuml run [--trace] [--smp] [PARAMS...] [--] CMD [ARGS...]
+       tuml run [--trace] [--smp] [--con SPEC] [PARAMS...] [--] CMD [ARGS...]
        tuml mkcow [-f] COW BACKING      make a UML COW file (as uml_mkcow)
        tuml moo [-d] [-b BACKING] COW [NEW]  merge a COW file (as uml_moo)
   (no command)  boot a machine: the root is the host's / (root= and the other
@@ -18,6 +19,8 @@ const USAGE = `usage: tuml [PARAMS...]
   run           run CMD as pid 1 of a new machine; exit with its status. Words
                 before -- are kernel parameters; without --, the first word
                 that is not one starts the command
+  -p [ADDR:]HOSTPORT:GUESTPORT  forward a host port to a guest TCP port (hostfwd=)
+  --con SPEC    the console's channel, as UML's con=: fd:N, fd:IN,fd:OUT, null or pts
   --trace       print every guest system call to stderr, strace-style
   --smp         let guests use every host CPU (default: the kernel and its guests
                 share one host CPU, which halves the cost of a system call)
@@ -44,7 +47,7 @@ function searchPath(name: string, path: string): string {
   return name;
 }
 
-interface RunArgs { trace: boolean; smp: boolean; params: string[]; cmd: string[] }
+interface RunArgs { trace: boolean; smp: boolean; params: string[]; cmd: string[]; con?: string }
 
 /** `tuml run` arguments: options, then parameters up to -- (or to the first word that is none), then the command. */
 export function parseRunArgs(args: string[]): RunArgs {
@@ -55,6 +58,17 @@ export function parseRunArgs(args: string[]): RunArgs {
     const w = before[i];
     if (w === '--trace') out.trace = true;
     else if (w === '--smp') out.smp = true;
+    else if (w === '--con' || w.startsWith('--con=')) {
+      const spec = w === '--con' ? before[++i] : w.slice(6);
+      if (spec === undefined) throw new UsageError('run: --con needs a channel');
+      try { parseConSpec(spec); } catch (e) { throw new UsageError((e as Error).message); }
+      out.con = spec;
+    } else if (w === '-p') {
+      // Docker's -p [HOSTADDR:]HOSTPORT:GUESTPORT, as the hostfwd= parameter.
+      const m = /^(?:(.+):)?(\d+):(\d+)$/.exec(before[++i] ?? '');
+      if (!m) throw new UsageError('run: -p needs [HOSTADDR:]HOSTPORT:GUESTPORT');
+      out.params.push(`hostfwd=tcp:${m[1] ?? ''}:${m[2]}-:${m[3]}`);
+    }
     else if (w.startsWith('-')) throw new UsageError(`run: unknown option '${w}'`);
     else if (isParamWord(w)) out.params.push(w);
     else if (dd >= 0) throw new UsageError(`run: '${w}' is not a kernel parameter (the words before -- are kernel parameters)`);
@@ -75,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
     const env = Object.entries(process.env).map(([k, v]) => `${k}=${v}`);
     const cmd = [...a.cmd];
     cmd[0] = searchPath(cmd[0], process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin');
-    const r = await run({ init: cmd[0], argv: cmd, envp: env, cwd: process.cwd(), cmdline: a.params, trace: a.trace, smp: a.smp });
+    const r = await run({ init: cmd[0], argv: cmd, envp: env, cwd: process.cwd(), cmdline: a.params, trace: a.trace, smp: a.smp, console: a.con });
     return r.exitCode;
   }
   // Booting: every word is a kernel parameter; unclaimed ones go to init, as Linux does.

@@ -117,6 +117,7 @@ function makeChild(k: Kernel, parent: Task, host: HostThread, req: CloneRequest)
     group.parent.children.add(group);
     group.pgid = pg.pgid;
     group.sid = pg.sid;
+    group.tty = pg.tty;
     group.comm = pg.comm;
     group.exe = pg.exe;
     group.exeLoc = pg.exeLoc;

@@ -8,10 +8,15 @@ import { W } from '../platform/ptrace.js';
 import { Cred } from './cred.js';
 import { FdTable } from '../fs/fdtable.js';
 import { Namei } from '../fs/namei.js';
-import type { MntNamespace } from '../fs/mount.js';
+import type { Location, MntNamespace } from '../fs/mount.js';
 import { KernelLog } from './printk.js';
 import { startKernel, defaultBootParams, type BootParams } from '../init/main.js';
 import { ConsoleFile } from '../drivers/char/console.js';
+import { HostConsole, hostIsTty, openHostPts, parseConSpec, type ConChannel } from '../drivers/tty/console.js';
+import { ttyOpen } from '../drivers/tty/tty_io.js';
+import { exitJobControl } from '../drivers/tty/tty_jobctrl.js';
+import '../drivers/tty/tty_aux.js';
+import { devpts } from '../fs/devpts/inode.js';
 import '../drivers/char/mem.js';
 import '../mm/shmem.js';
 import '../drivers/base/devtmpfs.js';
@@ -61,6 +66,12 @@ export interface BootOptions {
    * then costs about half as much (no cross-CPU wake-up per stop).
    */
   smp?: boolean;
+  /**
+   * The console's channel as UML's con= gives it: fd:N, fd:N,fd:M, null or
+   * pts. By default the console is tuml's stdin/stdout when both are a
+   * terminal, and tuml's stdio passed through (not a terminal) otherwise.
+   */
+  console?: string;
 }
 
 export const UTS_RELEASE = '6.1.0-tuml';
@@ -85,9 +96,10 @@ export class Kernel implements PlatformHooks {
   readonly sigInfos = new SigInfoQueue();
   hostname = 'tuml';
   domainname = '(none)';
-  consoleFgPgrp = 1;
-  consoleSid = 1;
-  consoleIsTty = false;
+  /** The console on the host terminal, when tuml's stdin and stdout are one (drivers/tty/console.ts). */
+  console: HostConsole | null = null;
+  /** con= from the command line (BootOptions.console wins). */
+  consoleSpec: string | null = null;
   tracer: Tracer | null = null;
   /** The PI futexes that have waiters (futex.ts). */
   readonly futexes = new PiFutexes(this);
@@ -118,20 +130,16 @@ export class Kernel implements PlatformHooks {
     if (opts.hostname) this.hostname = opts.hostname;
     const init = startKernel(this, opts);
 
-    const files = new FdTable();
-    const con = [new ConsoleFile(0, 0, 'pipe:[stdin]'), new ConsoleFile(1, 1, 'pipe:[stdout]'), new ConsoleFile(2, 1, 'pipe:[stderr]')];
-    con.forEach((f, i) => files.installAt(i, f, false));
-    this.consoleIsTty = con[0].isTty();
-
     const th = this.platform.spawn({ path: init.path, argv: init.argv, envp: init.envp });
     if (!opts.smp) this.platform.pinTogether(th);
     const pid = this.allocPid();
     const group = new ThreadGroup(pid, th.tgid);
     const task = new Task(pid, group, th, {
-      cred: new Cred(), fs: new FsStruct(init.root, init.cwd), files, sighand: new SigHand(),
+      cred: new Cred(), fs: new FsStruct(init.root, init.cwd), files: new FdTable(), sighand: new SigHand(),
     });
     task.kernel = this;
     task.mntns = this.mntns;
+    this.openConsole(task, opts.console ?? this.consoleSpec);
     group.threads.add(task);
     group.comm = 'init';
     this.groups.set(pid, group);
@@ -141,7 +149,42 @@ export class Kernel implements PlatformHooks {
     this.platform.start(th);
   }
 
-  shutdown(): void { this.platform.shutdown(); runExitcalls(); }
+  /**
+   * fds 0, 1, 2 of init. With a host terminal they are the console, which is
+   * init's controlling terminal (as if init had done TIOCSCTTY, so that
+   * `tuml run -- bash -i` has job control); otherwise tuml's stdio passed through.
+   */
+  private openConsole(task: Task, spec: string | null): void {
+    const files = task.files;
+    let chan: ConChannel | null = null;
+    if (spec !== null) {
+      const c = parseConSpec(spec);
+      chan = c === 'pts' ? openHostPts() : c;
+    } else if (hostIsTty(0) && hostIsTty(1)) chan = { inFd: 0, outFd: 1 };
+    if (chan) {
+      this.console = new HostConsole(this, chan);
+      let loc: Location | null = null;
+      try { loc = this.namei.lookupCanonical('/dev/console'); } catch { /* no node: the file has no path */ }
+      for (let fd = 0; fd < 3; fd++) {
+        if (fd === 2 && spec === null && !hostIsTty(2)) { files.installAt(2, new ConsoleFile(2, 1, 'pipe:[stderr]'), false); continue; }
+        const f = ttyOpen(task, this.console.tty, 2, true);
+        f.location = loc;
+        files.installAt(fd, f, false);
+      }
+      const tty = this.console.tty;
+      tty.session = task.group.sid; tty.pgrp = task.group.pgid; task.group.tty = tty;
+      this.console.start();
+      return;
+    }
+    const con = [new ConsoleFile(0, 0, 'pipe:[stdin]'), new ConsoleFile(1, 1, 'pipe:[stdout]'), new ConsoleFile(2, 1, 'pipe:[stderr]')];
+    con.forEach((f, i) => files.installAt(i, f, false));
+  }
+
+  shutdown(): void {
+    this.console?.stop();
+    this.platform.shutdown();
+    runExitcalls();
+  }
 
   // ---- platform hooks ----
 
@@ -239,6 +282,7 @@ export class Kernel implements PlatformHooks {
     g.exitCode = task.tid === g.pid || !W.exited(g.exitCode) ? status : g.exitCode;
     if (task.tid !== g.pid && g.exitCode === 0) g.exitCode = status;
     task.files.closeAll();
+    exitJobControl(this, g);
     g.exitState = 'zombie';
     notifyPidfds(g);
     g.vforkDone?.();

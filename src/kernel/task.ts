@@ -10,6 +10,7 @@ import { SigHand } from './signal.js';
 import { Rlimits } from './rlimit.js';
 import { Rusage } from './rusage.js';
 import type { Kernel } from './kernel.js';
+import type { Tty } from '../drivers/tty/tty_io.js';
 
 /** A clone the kernel let the host perform: told of the new host thread. */
 export interface PendingClone {
@@ -40,6 +41,8 @@ export class ThreadGroup {
   readonly childWait = new WaitQueue();
   pgid: number;
   sid: number;
+  /** The controlling terminal (signal->tty), shared by the session's processes that have it. */
+  tty: Tty | null = null;
   comm = '';
   exe = '';
   /** The program's location (/proc/PID/exe), null before the first execve. */

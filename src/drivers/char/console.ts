@@ -1,8 +1,9 @@
-// The console as tuml run gives it: the guest's first three fds are the host
-// stdio of the tuml process. Reads from the host happen on libuv's thread pool
-// (they may block); input is buffered here so that poll and several readers
-// see one stream. Terminal ioctls are passed to the host terminal until the
-// kernel's own line discipline lands (issue 3).
+// Host stdio passed through, when it is not a terminal (pipes and files, as
+// in the test suite): the guest's fds 0, 1 and 2 read and write tuml's
+// stdin, stdout and stderr byte for byte, and are not terminals to the guest.
+// Reads from the host happen on libuv's thread pool (they may block); input is
+// buffered here so that poll and several readers see one stream. A host
+// terminal is the console instead (drivers/tty/console.ts).
 import { readlinkSync } from 'node:fs';
 import { Errno, E } from '../../host/errno.js';
 import { giveAsyncRegion, syscall, syscallAsync, takeAsyncRegion } from '../../host/libc.js';
@@ -11,11 +12,8 @@ import { sleepOn } from '../../kernel/sched.js';
 import type { Task } from '../../kernel/task.js';
 import { WaitQueue } from '../../kernel/wait.js';
 import { decodeStat, File, O, POLL, type Stat } from '../../fs/file.js';
-import { registerChrdev } from '../registry.js';
 
-const TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404, TIOCGWINSZ = 0x5413,
-  TIOCSWINSZ = 0x5414, TIOCGPGRP = 0x540f, TIOCSPGRP = 0x5410, FIONREAD = 0x541b, TIOCSCTTY = 0x540e,
-  TIOCGSID = 0x5429, TIOCNOTTY = 0x5422, TCFLSH = 0x540b, TCXONC = 0x540a, TCSBRK = 0x5409, FIONBIO = 0x5421;
+const FIONREAD = 0x541b, FIONBIO = 0x5421;
 
 /** Host input, shared by every file that reads the console. */
 class HostInput {
@@ -53,7 +51,6 @@ class HostInput {
     const rest = all.subarray(len);
     this.buf = rest.length ? [Buffer.from(rest)] : [];
     this.size = rest.length;
-    // A terminal's ^D gives one empty read, then input may go on.
     return Buffer.from(out);
   }
 }
@@ -66,11 +63,9 @@ function inputFor(fd: number): HostInput {
 }
 
 export class ConsoleFile extends File {
-  private readonly tty: boolean;
   private readonly regular: boolean;
   constructor(readonly host: number, flags: number, readonly name: string) {
     super(flags);
-    this.tty = syscall(sys.NR.ioctl, host, TCGETS, sys.ioAddr()) === 0;
     const { r, st } = sys.fstat(host);
     this.regular = r === 0 && (st.readUInt32LE(24) & 0o170000) === 0o100000;
   }
@@ -79,7 +74,6 @@ export class ConsoleFile extends File {
   describe(): string {
     try { return readlinkSync(`/proc/self/fd/${this.host}`); } catch { return this.name; }
   }
-  override isTty(): boolean { return this.tty; }
 
   override stat(): Stat {
     const { r, st } = sys.fstat(this.host);
@@ -96,7 +90,7 @@ export class ConsoleFile extends File {
     const input = inputFor(this.host);
     for (;;) {
       if (input.size > 0) return input.take(len);
-      if (input.eof) { if (this.tty) input.eof = false; return Buffer.alloc(0); }
+      if (input.eof) return Buffer.alloc(0);
       if (this.nonblock) { input.ensureReading(); throw new Errno(E.EAGAIN); }
       input.ensureReading();
       await sleepOn(task, [input.waitq]);
@@ -147,37 +141,7 @@ export class ConsoleFile extends File {
   inputQueue(): WaitQueue | null { return this.readable && !this.regular ? inputFor(this.host).waitq : null; }
 
   override ioctl(task: Task, cmd: number, arg: bigint): number {
-    const k = task.kernel;
     switch (cmd) {
-      case TCGETS: case TIOCGWINSZ: {
-        if (!this.tty) throw new Errno(E.ENOTTY);
-        const size = cmd === TCGETS ? 36 : 8;
-        const r = syscall(sys.NR.ioctl, this.host, cmd, sys.ioAddr());
-        if (r < 0) throw new Errno(-r);
-        task.mem.write(arg, sys.ioBuf.subarray(sys.IO_DATA, sys.IO_DATA + size));
-        return 0;
-      }
-      case TCSETS: case TCSETSW: case TCSETSF: case TIOCSWINSZ: {
-        if (!this.tty) throw new Errno(E.ENOTTY);
-        const size = cmd === TIOCSWINSZ ? 8 : 36;
-        task.mem.read(arg, size).copy(sys.ioBuf, sys.IO_DATA);
-        const r = syscall(sys.NR.ioctl, this.host, cmd, sys.ioAddr());
-        if (r < 0) throw new Errno(-r);
-        return 0;
-      }
-      case TIOCGPGRP: case TIOCGSID: {
-        if (!this.tty) throw new Errno(E.ENOTTY);
-        task.mem.writeI32(arg, cmd === TIOCGPGRP ? k.consoleFgPgrp : k.consoleSid);
-        return 0;
-      }
-      case TIOCSPGRP: {
-        if (!this.tty) throw new Errno(E.ENOTTY);
-        k.consoleFgPgrp = task.mem.readI32(arg);
-        return 0;
-      }
-      case TIOCSCTTY: case TIOCNOTTY: case TCFLSH: case TCXONC: case TCSBRK:
-        if (!this.tty) throw new Errno(E.ENOTTY);
-        return 0;
       case FIONREAD: {
         const n = this.regular ? 0 : inputFor(this.host).size;
         task.mem.writeI32(arg, n);
@@ -189,15 +153,7 @@ export class ConsoleFile extends File {
         return 0;
       }
     }
+    // Not a terminal to the guest, even when the host fd is one (that is the console's, tty/console.ts).
     throw new Errno(E.ENOTTY);
   }
 }
-
-// /dev/tty (5:0) and /dev/console (5:1) are the console when the host gave us a terminal.
-registerChrdev(5, (task, minor, flags) => {
-  if (minor !== 0 && minor !== 1) throw new Errno(E.ENXIO);
-  const k = task.kernel;
-  if (!k.consoleIsTty) throw new Errno(E.ENXIO);
-  const acc = flags & O.ACCMODE;
-  return new ConsoleFile(acc === O.RDONLY ? 0 : acc === O.WRONLY ? 1 : 0, flags, minor === 0 ? '/dev/tty' : '/dev/console');
-});

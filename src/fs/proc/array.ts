@@ -51,10 +51,11 @@ function startTicks(ref: PidRef): number {
   return Math.max(0, Math.floor((ref.group.startTime - ref.kernel.bootTime) * USER_HZ / 1000));
 }
 
-/** The controlling terminal as tty_nr and its foreground group: the console's session has it. */
+/** The controlling terminal as tty_nr and its foreground group. */
 function ttyOf(ref: PidRef): { ttyNr: number; tpgid: number } {
-  const k = ref.kernel;
-  if (k.consoleIsTty && ref.group.sid === k.consoleSid) return { ttyNr: (5 << 8) | 1, tpgid: k.consoleFgPgrp };
+  const tty = ref.group.tty;
+  // new_encode_dev of the device number: what our rdevs already are.
+  if (tty) return { ttyNr: Number(tty.rdev & 0xffffffffn), tpgid: tty.pgrp ?? -1 };
   return { ttyNr: 0, tpgid: -1 };
 }
 

@@ -158,6 +158,7 @@ register('setsid', (k, t) => {
   for (const o of k.groups.values()) if (o.pgid === g.pid && o !== g) throw new Errno(E.EPERM);
   if (g.pgid === g.pid) throw new Errno(E.EPERM);
   g.sid = g.pid; g.pgid = g.pid;
+  g.tty = null;   // proc_clear_tty: a new session has no controlling terminal
   return g.pid;
 });
 register('setpgid', (k, t, a) => {
