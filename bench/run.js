@@ -44,6 +44,7 @@ const inner = [
   ['stat loop', 'µs/call', build('syscalls.c'), ['stat', '5000']],
   ['1-byte pipe ping-pong', 'µs/round trip', build('pingpong.c'), ['2000']],
   ['fork+exec+wait /bin/true', 'µs/round', build('spawn.c'), ['50']],
+  ['AF_UNIX stream (socketpair)', 'µs/64 KiB', build('sockets.c'), ['unix-stream', '400']],
   ['pure CPU loop', 'ms', build('cpu.c'), []],
 ];
 for (const [name, unit, bin, args] of inner) row(name, unit, run([bin, ...args]).value, run(inTuml([bin, ...args])).value);

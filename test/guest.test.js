@@ -57,7 +57,6 @@ for (const [k, v] of Object.entries(process.env)) {
 // neither passes nor fails the run). An entry leaves this list when the gap
 // is closed; a program that starts passing shows "# TODO" passing in the report.
 const KNOWN_GAPS = {
-  net_socketpair: 'socketpair(AF_INET) answers EOPNOTSUPP only once the inet family exists (issue 6, loopback)',
   proc_self_fd: 'readlink of an unlinked open file lacks " (deleted)" and /proc/PID/fd/N of it cannot be reopened',
 };
 

@@ -187,6 +187,18 @@ export abstract class Socket extends File {
 
   override poll(): number { return POLL.OUT; }
 
+  /**
+   * The ioctls every socket answers whatever its family (sock_ioctl's
+   * fallback to dev_ioctl for SIOC*IF*): the registered handlers, in turn.
+   */
+  override ioctl(t: Task, cmd: number, arg: bigint): MaybeAsync<number> {
+    for (const h of sockIoctls) {
+      const r = h(t, this, cmd, arg);
+      if (r !== null) return r;
+    }
+    throw new Errno(E.ENOTTY);
+  }
+
   // ---- SOL_SOCKET options (sk_setsockopt / sk_getsockopt) ----
   setsockopt(t: Task, level: number, name: number, val: Buffer): void {
     if (level !== SOL_SOCKET) { this.setProtoOpt(t, level, name, val); return; }
@@ -310,6 +322,11 @@ export abstract class Socket extends File {
 export class PeerGroupsRange extends Errno {
   constructor(readonly needed: number) { super(E.ERANGE); }
 }
+
+/** A handler of socket ioctls shared by all families; null: not its command. */
+export type SockIoctl = (t: Task, sock: Socket, cmd: number, arg: bigint) => MaybeAsync<number> | null;
+const sockIoctls: SockIoctl[] = [];
+export function registerSockIoctl(h: SockIoctl): void { sockIoctls.push(h); }
 
 // ---- the family registry (net_proto_family, sock_register) ----
 

@@ -3,6 +3,7 @@
 // directory per live process, named by the guest's pids.
 import { netOf, type Net } from '../../net/core/dev.js';
 import { procNetDev, procNetIfInet6, procNetRoute } from '../../net/core/net_procfs.js';
+import { procNetUnix } from '../../net/unix/af_unix.js';
 import { Errno, E } from '../../host/errno.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import type { Task } from '../../kernel/task.js';
@@ -109,7 +110,7 @@ function selfLocation(sb: ProcSuperBlock, task: Task, thread: boolean): Location
 function netDir(sb: ProcSuperBlock): ProcInode {
   const f = (name: string, show: (net: Net) => string): [string, () => ProcInode] =>
     [name, () => new ProcFileInode(sb, procIno(`net/${name}`), sb.rootOwner, 0o444, () => show(netOf(sb.kernel)), null, `/proc/net/${name}`)];
-  return new TableDir(sb, procIno('net'), sb.rootOwner, [f('dev', procNetDev), f('route', procNetRoute), f('if_inet6', procNetIfInet6)]);
+  return new TableDir(sb, procIno('net'), sb.rootOwner, [f('dev', procNetDev), f('route', procNetRoute), f('if_inet6', procNetIfInet6), f('unix', () => procNetUnix(sb.kernel))]);
 }
 
 const STATIC: Array<[string, Make]> = [

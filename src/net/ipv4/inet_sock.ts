@@ -67,6 +67,7 @@ export abstract class InetSocket extends Socket {
   override bind(t: Task, addr: Buffer): void {
     const a = this.parse(addr);
     if (this.bound) throw new Errno(E.EINVAL);
+    if (this.v6only && a.addr.length === 16 && unmap(a.addr).length === 4) throw new Errno(E.EINVAL);
     const plain = unmap(a.addr);
     if (!isAny(plain) && !this.net.isLocal(plain) && !this.boolOpts.has(19 /* IP_FREEBIND */)) throw new Errno(E.EADDRNOTAVAIL);
     if (a.port && a.port < PROT_SOCK && !t.cred.capable(CAP.NET_BIND_SERVICE)) throw new Errno(E.EACCES);

@@ -31,6 +31,8 @@ const TCP_STATE: Record<State, number> = { established: 1, connecting: 2, closed
 const TCP = { NODELAY: 1, MAXSEG: 2, CORK: 3, KEEPIDLE: 4, KEEPINTVL: 5, KEEPCNT: 6, SYNCNT: 7, LINGER2: 8,
   DEFER_ACCEPT: 9, WINDOW_CLAMP: 10, INFO: 11, QUICKACK: 12, CONGESTION: 13, USER_TIMEOUT: 18, FASTOPEN: 23,
   NOTSENT_LOWAT: 25 } as const;
+/** The TCP options that are flags: any non-zero value reads back as 1. */
+const BOOL_TCP = new Set<number>([TCP.NODELAY, TCP.CORK, TCP.QUICKACK]);
 const TCP_DEFAULTS: Record<number, number> = {
   [TCP.NODELAY]: 0, [TCP.MAXSEG]: 536, [TCP.CORK]: 0, [TCP.KEEPIDLE]: 7200, [TCP.KEEPINTVL]: 75, [TCP.KEEPCNT]: 9,
   [TCP.SYNCNT]: 6, [TCP.LINGER2]: 60, [TCP.DEFER_ACCEPT]: 0, [TCP.WINDOW_CLAMP]: 0, [TCP.QUICKACK]: 1,
@@ -46,6 +48,7 @@ export class TcpSocket extends InetSocket implements Endpoint {
   private rxFin = false;
   /** The peer is gone: writes fail with EPIPE. */
   private peerGone = false;
+  private wroteToGone = false;
   private readonly acceptq: TcpSocket[] = [];
   private backlog = 0;
   /** A non-blocking connect was started and not yet reported complete by a later connect. */
@@ -178,6 +181,11 @@ export class TcpSocket extends InetSocket implements Endpoint {
       }
       const e = this.takeError();
       if (e) { if (sent) { this.err = e; return sent; } throw new Errno(e); }
+      if (this.peerGone && !this.wroteToGone && this.state === 'established' && !(this.shutdownMask & SEND_SHUTDOWN)) {
+        // The peer closed: this write still goes out (and draws its RST); the next fails.
+        this.wroteToGone = true;
+        return msg.data.length;
+      }
       if (this.state !== 'established' || (this.shutdownMask & SEND_SHUTDOWN) || this.peerGone || !this.other) {
         if (sent) return sent;
         this.sigpipe(t, msg.flags);
@@ -216,9 +224,9 @@ export class TcpSocket extends InetSocket implements Endpoint {
         continue;
       }
       if (have >= len && len > 0) break;
-      if (this.rxFin || (this.shutdownMask & RCV_SHUTDOWN) || len === 0) break;
       const e = this.takeError();
       if (e) { if (have) { this.err = e; break; } throw new Errno(e); }
+      if (this.rxFin || (this.shutdownMask & RCV_SHUTDOWN) || len === 0) break;
       if (this.state === 'closed') { if (have) break; throw new Errno(E.ENOTCONN); }
       if (nonblock) { if (have) break; throw new Errno(E.EAGAIN); }
       try {
@@ -353,6 +361,11 @@ export class TcpSocket extends InetSocket implements Endpoint {
       return;
     }
     if (level === IPPROTO.TCP && name === TCP.INFO) throw new Errno(E.ENOPROTOOPT);
+    if (level === IPPROTO.TCP && BOOL_TCP.has(name) && val.length >= 4) {
+      const b = Buffer.alloc(4);
+      b.writeInt32LE(val.readInt32LE(0) ? 1 : 0);
+      val = b;
+    }
     super.setProtoOpt(t, level, name, val);
   }
 }

@@ -12,7 +12,7 @@
 // peers append to; a buffer carries the sender (for its address and its
 // send-buffer accounting), the sender's credentials and passed files.
 import { Errno, E } from '../../host/errno.js';
-import { File, O, POLL, S_IFMT, S_IFSOCK } from '../../fs/file.js';
+import { File, O, POLL, S_IFMT, S_IFSOCK, type MaybeAsync } from '../../fs/file.js';
 import { AT_FDCWD } from '../../fs/namei.js';
 import { inodePermission, MAY, mayCreate, mayLookup } from '../../fs/permission.js';
 import type { Kernel } from '../../kernel/kernel.js';
@@ -57,6 +57,8 @@ class UnixTable {
   readonly bsd = new Map<string, UnixSocket>();
   /** Abstract names, per socket type as Linux hashes them. */
   readonly abstract = new Map<string, UnixSocket>();
+  /** Every live socket, for /proc/net/unix. */
+  readonly all = new Set<UnixSocket>();
 }
 const tables = new WeakMap<Kernel, UnixTable>();
 function tableOf(k: Kernel): UnixTable {
@@ -114,6 +116,7 @@ export class UnixSocket extends Socket {
 
   constructor(readonly kernel: Kernel, type: number, flags: number, owner: { uid: number; gid: number }) {
     super(AF.UNIX, type, 0, flags, owner);
+    tableOf(kernel).all.add(this);
   }
 
   private get connectionBased(): boolean { return this.type !== SOCK.DGRAM; }
@@ -334,6 +337,7 @@ export class UnixSocket extends Socket {
     const tab = tableOf(this.kernel);
     if (this.bsdKey && tab.bsd.get(this.bsdKey) === this) tab.bsd.delete(this.bsdKey);
     if (this.absKey) tab.abstract.delete(this.absKey);
+    tab.all.delete(this);
     this.dead = true;
     this.shutdownMask = SHUTDOWN_MASK;
     const wasListening = this.state === 'listen';
@@ -601,7 +605,7 @@ export class UnixSocket extends Socket {
     return mask;
   }
 
-  override ioctl(t: Task, cmd: number, arg: bigint): number {
+  override ioctl(t: Task, cmd: number, arg: bigint): MaybeAsync<number> {
     switch (cmd) {
       case 0x5411: // SIOCOUTQ
         t.mem.writeI32(arg, this.wmem);
@@ -615,8 +619,24 @@ export class UnixSocket extends Socket {
         return 0;
       }
     }
-    throw new Errno(E.ENOTTY);
+    return super.ioctl(t, cmd, arg);
   }
+}
+
+/** The text of /proc/net/unix (unix_seq_show); kernel addresses show as zeros, as to a reader without kptr access. */
+export function procNetUnix(k: Kernel): string {
+  const hex = (n: number, w: number) => n.toString(16).toUpperCase().padStart(w, '0');
+  const lines = ['Num       RefCount Protocol Flags    Type St Inode Path'];
+  for (const s of tableOf(k).all) {
+    const st = s.state === 'listen' ? 1 : s.state === 'established' ? 3 : 1;   // SS_UNCONNECTED / SS_CONNECTED
+    let line = `0000000000000000: ${hex(2, 8)} ${hex(0, 8)} ${hex(s.state === 'listen' ? 0x10000 : 0, 8)} ${hex(s.type, 4)} ${hex(st, 2)} ${s.ino}`;
+    if (s.addr) {
+      const name = s.addr.subarray(SUN_PATH_OFF);
+      line += ' ' + (name[0] === 0 ? '@' + name.subarray(1).toString('latin1').replace(/\0/g, '@') : bsdPath(s.addr));
+    }
+    lines.push(line);
+  }
+  return lines.join('\n') + '\n';
 }
 
 sockRegister({
