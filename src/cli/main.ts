@@ -6,8 +6,11 @@ import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { run } from '../index.js';
 
-const USAGE = `usage: tuml [run [--trace] [--smp] [--] CMD [ARGS...]]
+const USAGE = `usage: tuml [run [--trace] [--smp] [--rw-host | --upper DIR] [--] CMD [ARGS...]]
   run       run CMD as the first process of a new machine; exit with its status
+  --rw-host the root is the host's / written through (default: the host's /
+            read-only under an in-memory layer that is dropped at exit)
+  --upper DIR  keep the root's writable layer in host directory DIR across runs
   --trace   print every guest system call to stderr, strace-style
   --smp     let guests use every host CPU (default: the kernel and its guests
             share one host CPU, which halves the cost of a system call)
@@ -34,13 +37,21 @@ async function main(argv: string[]): Promise<number> {
   let cmd: string[];
   let trace = false;
   let smp = false;
+  let rwHost = false;
+  let upper: string | undefined;
   if (sub === 'run') {
     const { values, positionals } = parseArgs({
       args: argv.slice(1), allowPositionals: true, strict: true,
-      options: { trace: { type: 'boolean', default: false }, smp: { type: 'boolean', default: false } },
+      options: {
+        trace: { type: 'boolean', default: false }, smp: { type: 'boolean', default: false },
+        'rw-host': { type: 'boolean', default: false }, upper: { type: 'string' },
+      },
     });
     trace = values.trace ?? false;
     smp = values.smp ?? false;
+    rwHost = values['rw-host'] ?? false;
+    upper = values.upper;
+    if (rwHost && upper !== undefined) fail('--rw-host and --upper exclude each other');
     cmd = positionals;
     if (cmd.length === 0) fail('run: no command given');
   } else if (sub === undefined) {
@@ -50,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const env = Object.entries(process.env).map(([k, v]) => `${k}=${v}`);
   cmd[0] = searchPath(cmd[0], process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin');
-  const r = await run({ init: cmd[0], argv: cmd, envp: env, hostRoot: '/', cwd: process.cwd(), trace, smp });
+  const r = await run({ init: cmd[0], argv: cmd, envp: env, hostRoot: '/', rwHost, upper, cwd: process.cwd(), trace, smp });
   return r.exitCode;
 }
 

@@ -8,7 +8,8 @@ import { W } from '../platform/ptrace.js';
 import { Cred } from './cred.js';
 import { FdTable } from '../fs/fdtable.js';
 import { Mount, MountTable, Namei, type Location } from '../fs/namei.js';
-import { HostSuperBlock } from '../fs/hostfs/inode.js';
+import { makeRootSuperBlock } from '../fs/overlayfs/hostroot.js';
+import '../fs/overlayfs/super.js';
 import { ProcSuperBlock } from '../fs/proc/root.js';
 import { ConsoleFile } from '../drivers/char/console.js';
 import '../drivers/char/mem.js';
@@ -34,8 +35,12 @@ export interface BootOptions {
   init: string;
   argv: string[];
   envp: string[];
-  /** Host directory that is the guest's root (hostfs). */
+  /** Host directory that is the guest's root (hostfs): read-only under an overlay unless rwHost. */
   hostRoot: string;
+  /** Write guest changes through to hostRoot (the root is plain hostfs). */
+  rwHost?: boolean;
+  /** Host directory that keeps the overlay's upper layer across runs. */
+  upper?: string;
   cwd: string;
   trace?: boolean;
   hostname?: string;
@@ -93,7 +98,7 @@ export class Kernel implements PlatformHooks {
     process.umask(0);  // the guest's umask is applied by the kernel
     if (opts.trace) this.tracer = new Tracer(this);
     if (opts.hostname) this.hostname = opts.hostname;
-    const root = new Mount(new HostSuperBlock(opts.hostRoot, 0x1en, 'none'), '/');
+    const root = new Mount(makeRootSuperBlock(this, opts), '/');
     this.mounts.mount(root);
     this.mounts.mount(new Mount(new ProcSuperBlock(this), '/proc'));
     const rootLoc: Location = { mnt: root, inode: root.root, path: '/' };
