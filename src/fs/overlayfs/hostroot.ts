@@ -15,6 +15,7 @@ import type { Kernel } from '../../kernel/kernel.js';
 import type { Task } from '../../kernel/task.js';
 import { setupParam } from '../../init/params.js';
 import { HostSuperBlock } from '../hostfs/inode.js';
+import { MetaStore } from '../hostfs/meta.js';
 import type { SuperBlock } from '../inode.js';
 import { anonDev } from '../filesystems.js';
 import { OvlSuperBlock } from './super.js';
@@ -56,7 +57,8 @@ export function makeRootSuperBlock(k: Kernel, opts: RootOptions): SuperBlock {
   if (rwHost) return host;
   const task = kernelTask(k);
   const dir = upperDir ? persistentUpper(upperDir) : memoryUpper();
-  const layer = new HostSuperBlock(dir, anonDev());
+  // The layer keeps the guest's owners, modes and device nodes in a metadata store.
+  const layer = new HostSuperBlock(dir, anonDev(), 'none', new MetaStore(dir));
   return new OvlSuperBlock(task, {
     lowers: [host.root], upper: layer.root.lookup('upper'), work: layer.root.lookup('work'), source: 'overlay',
     optionText: `lowerdir=${opts.hostRoot},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`,
