@@ -91,3 +91,37 @@ test('a torn last record of the metadata store is ignored; a foreign file is ref
   assert.match(r.stderr, /not a tuml metadata store/);
   rmSync(u, { recursive: true });
 });
+
+test('hostfs=DIR confines hostfs mounts: paths are inside DIR, .. and host symlinks cannot leave it', async () => {
+  const { parseCmdline } = await import('../dist/init/params.js');
+  const { hostfsDir } = await import('../dist/fs/hostfs/fs_type.js');
+  const d = scratch();
+  execFileSync('mkdir', ['-p', join(d, 'jail/sub/dir'), join(d, 'outside')]);
+  execFileSync('ln', ['-s', join(d, 'outside'), join(d, 'jail/escape')]);
+  const jail = join(d, 'jail');
+  const kernel = {};
+  for (const c of parseCmdline([`hostfs=${jail}`]).claimed) c.fn(c.value, kernel, c.key);
+  assert.equal(hostfsDir(kernel, 'sub/dir'), join(jail, 'sub/dir'));
+  assert.equal(hostfsDir(kernel, '/sub/dir'), join(jail, 'sub/dir'));
+  assert.equal(hostfsDir(kernel, ''), jail);
+  assert.throws(() => hostfsDir(kernel, '../outside'), { message: 'EACCES' });
+  assert.throws(() => hostfsDir(kernel, 'sub/../../outside'), { message: 'EACCES' });
+  assert.throws(() => hostfsDir(kernel, 'escape'), { message: 'EACCES' });
+  assert.throws(() => hostfsDir(kernel, '/etc'), { message: 'ENOENT' });
+  // Without hostfs=, a data path is the host's.
+  assert.equal(hostfsDir({}, join(d, 'outside')), join(d, 'outside'));
+  assert.throws(() => { for (const c of parseCmdline([`hostfs=${join(d, 'nope')}`]).claimed) c.fn(c.value, {}, c.key); }, /no such directory/);
+  rmSync(d, { recursive: true });
+});
+
+test('plain hostfs: chown fails when the host user cannot do it (EPERM), as in UML', { skip: !USERS.includes('nobody') && 'needs root to run as nobody' }, () => {
+  const d = scratch();
+  writeFileSync(join(d, 'f'), '');
+  execFileSync('chown', ['65534:65534', join(d, 'f')]);
+  const r = tuml(['/bin/sh', '-c', `chown 1000:1000 ${d}/f; echo $?; chown 0:0 ${d}/f && stat -c %u:%g ${d}/f`], { as: 'nobody', rwHost: true });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /Operation not permitted/);
+  assert.equal(r.stdout, '1\n0:0\n');
+  assert.equal(statSync(join(d, 'f')).uid, 65534);
+  rmSync(d, { recursive: true });
+});

@@ -16,6 +16,7 @@ import type { Task } from '../../kernel/task.js';
 import { setupParam } from '../../init/params.js';
 import { HostSuperBlock } from '../hostfs/inode.js';
 import { MetaStore } from '../hostfs/meta.js';
+import { hostfsDir } from '../hostfs/fs_type.js';
 import type { SuperBlock } from '../inode.js';
 import { anonDev } from '../filesystems.js';
 import { OvlSuperBlock } from './super.js';
@@ -53,7 +54,8 @@ export function makeRootSuperBlock(k: Kernel, opts: RootOptions): SuperBlock {
   const rwHost = opts.rwHost || p.rwHost;
   const upperDir = opts.upper ?? p.upper;
   if (rwHost && upperDir) throw new Error('--rw-host and --upper exclude each other');
-  const host = new HostSuperBlock(opts.hostRoot, 0x1en, 'none');
+  // hostfs=DIR confines the root's host tree too, as UML's hostfs root.
+  const host = new HostSuperBlock(hostfsDir(k, opts.hostRoot), 0x1en, 'none');
   if (rwHost) return host;
   const task = kernelTask(k);
   const dir = upperDir ? persistentUpper(upperDir) : memoryUpper();
