@@ -53,7 +53,7 @@ export class OvlFile extends File {
   override isTty(): boolean { return this.real.isTty(); }
   fallocate(mode: number, off: bigint, len: bigint): void {
     const r = this.real as File & { fallocate?: (m: number, o: bigint, l: bigint) => void };
-    if (!r.fallocate) throw new Errno(E.EOPNOTSUPP);
+    if (!r.fallocate) throw new Errno(E.ENODEV);
     r.fallocate(mode, off, len);
   }
 
