@@ -4,7 +4,7 @@
 // lists the merged entries of its layers, without whiteouts.
 import { Errno, E } from '../../host/errno.js';
 import type { Task } from '../../kernel/task.js';
-import { File, O, type MaybeAsync, type Stat } from '../file.js';
+import { anonStat, File, O, type MaybeAsync, type Stat } from '../file.js';
 import { HostFile } from '../hostfs/file.js';
 import type { OvlInode } from './inode.js';
 import { isWhiteout, listDir, tryLookup, type DirEntry } from './util.js';
@@ -121,7 +121,13 @@ export class OvlDirFile extends File {
   private index = 0;
 
   /** task: the opener, whose rights list the layers' directories. */
-  constructor(readonly inode: OvlInode, private readonly task: Task, flags: number) { super(flags); }
+  /** The last stat seen: a removed directory still answers fstat (with no links), as on Linux. */
+  private last: Stat | null = null;
+
+  constructor(readonly inode: OvlInode, private readonly task: Task, flags: number) {
+    super(flags);
+    try { this.last = inode.getattr(); } catch { /* already removed */ }
+  }
 
   describe(): string { return this.location?.path ?? '/'; }
 
@@ -162,6 +168,11 @@ export class OvlDirFile extends File {
     return at;
   }
 
-  override stat(): Stat { return this.inode.getattr(); }
+  override stat(): Stat {
+    try { return (this.last = this.inode.getattr()); } catch (e) {
+      if (!(e instanceof Errno) || e.errno !== E.ENOENT) throw e;
+      return { ...(this.last ?? anonStat(0o040755, this.inode.sb.dev)), nlink: 0n };
+    }
+  }
   override fsync(): void {}
 }

@@ -37,6 +37,10 @@ export class OvlInode extends Inode {
   get current(): Inode { return this.upper ?? this.lowers[0]; }
 
   override real(): Inode { return this.current.real(); }
+  /** The type survives the removal of the name (a removed cwd is still a directory). */
+  override get mode(): number {
+    try { return this.getattr().mode; } catch { return this.current.mode; }
+  }
   override isDir(): boolean { return this.current.isDir(); }
   override isLink(): boolean { return this.current.isLink(); }
 

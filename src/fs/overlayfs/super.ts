@@ -70,6 +70,18 @@ export class OvlSuperBlock implements SuperBlock {
     return BigInt.asUintN(64, ino | (fsid << XINO_SHIFT));
   }
 
+  /**
+   * The guest's name of a host path (for /proc/PID/maps): a file of a hostfs
+   * upper layer is shown where it is in the overlay, as Linux shows the
+   * overlay's path of a mapped file.
+   */
+  guestPath(hostPath: string): string {
+    const up = this.root.upper;
+    const base = up && 'hostPath' in up ? String((up as { hostPath: string }).hostPath) : null;
+    if (base && hostPath.startsWith(base + '/')) return hostPath.slice(base.length);
+    return hostPath;
+  }
+
   /** A fresh name for a copy-up being prepared. */
   tmpName(): string { return `#ovl.${process.pid}.${++this.tmpSeq}`; }
 }
