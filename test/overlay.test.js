@@ -75,20 +75,22 @@ os.rename('file', 'file2'); print(sorted(os.listdir('.')))`;
   });
 }
 
-test('copy-up keeps mode, owner, times and xattrs', { skip: !isRoot && 'needs files of several owners' }, () => {
-  const d = scratch();
-  const f = join(d, 'owned');
-  writeFileSync(f, 'data');
-  chownSync(f, 1234, 5678);
-  chmodSync(f, 0o4751);
-  execFileSync('setfattr', ['-n', 'user.color', '-v', 'blue', f]);
-  execFileSync('touch', ['-d', '2001-02-03 04:05:06', f]);
-  const r = sh(`setfattr -n user.size -v big ${f} && stat -c '%u %g %a %y' ${f} && getfattr --absolute-names -d ${f} | grep user.`);
-  assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout, '1234 5678 4751 2001-02-03 04:05:06.000000000 +0000\nuser.color="blue"\nuser.size="big"\n');
-  assert.deepEqual(execFileSync('getfattr', ['--absolute-names', '-d', f], { encoding: 'utf8' }).match(/user\.\w+/g), ['user.color']);
-  rmSync(d, { recursive: true });
-});
+for (const as of USERS) {
+  test(`copy-up keeps mode, owner, times and xattrs (${as})`, { skip: !isRoot && 'needs files of several owners' }, () => {
+    const d = scratch();
+    const f = join(d, 'owned');
+    writeFileSync(f, 'data');
+    chownSync(f, 1234, 5678);
+    chmodSync(f, 0o4755);
+    execFileSync('setfattr', ['-n', 'user.color', '-v', 'blue', f]);
+    execFileSync('touch', ['-d', '2001-02-03 04:05:06', f]);
+    const r = sh(`setfattr -n user.size -v big ${f} && stat -c '%u %g %a %y' ${f} && getfattr --absolute-names -d ${f} | grep user. && cat ${f}`, { as });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, '1234 5678 4755 2001-02-03 04:05:06.000000000 +0000\nuser.color="blue"\nuser.size="big"\ndata');
+    assert.deepEqual(execFileSync('getfattr', ['--absolute-names', '-d', f], { encoding: 'utf8' }).match(/user\.\w+/g), ['user.color']);
+    rmSync(d, { recursive: true });
+  });
+}
 
 test('--upper DIR keeps the writable layer across runs', () => {
   const u = scratch();
