@@ -7,8 +7,7 @@
 //                    metadata store), kernel parameter overlay.upper=DIR
 //   --rw-host        the host's tree itself, written through (hostfs), as
 //                    tuml did before; kernel parameter rwhost
-import { mkdirSync, mkdtempSync, rmSync, statSync, accessSync, constants } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, statSync, accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { Cred } from '../../kernel/cred.js';
 import type { Kernel } from '../../kernel/kernel.js';
@@ -20,6 +19,7 @@ import { hostfsDir } from '../hostfs/fs_type.js';
 import type { SuperBlock } from '../inode.js';
 import { anonDev } from '../filesystems.js';
 import { OvlSuperBlock } from './super.js';
+import { shmemMount } from '../../mm/shmem.js';
 
 export interface RootOptions {
   /** Host directory that is the guest's tree (normally /). */
@@ -58,12 +58,22 @@ export function makeRootSuperBlock(k: Kernel, opts: RootOptions): SuperBlock {
   const host = new HostSuperBlock(hostfsDir(k, opts.hostRoot), 0x1en, 'none');
   if (rwHost) return host;
   const task = kernelTask(k);
-  const dir = upperDir ? persistentUpper(upperDir) : memoryUpper();
-  // The layer keeps the guest's owners, modes and device nodes in a metadata store.
-  const layer = new HostSuperBlock(dir, anonDev(), 'none', new MetaStore(dir));
+  if (upperDir) {
+    const dir = persistentUpper(upperDir);
+    // The layer keeps the guest's owners, modes and device nodes in a metadata store.
+    const layer = new HostSuperBlock(dir, anonDev(), 'none', new MetaStore(dir));
+    return new OvlSuperBlock(task, {
+      lowers: [host.root], upper: layer.root.lookup('upper'), work: layer.root.lookup('work'), source: 'overlay',
+      optionText: `lowerdir=${opts.hostRoot},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`,
+    });
+  }
+  // In memory: a tmpfs of its own (not mounted anywhere), gone with the machine.
+  const tmp = shmemMount({ task: null, source: 'tmpfs', data: 'mode=755' });
+  tmp.root.mkdir(task, 'upper', 0o755);
+  tmp.root.mkdir(task, 'work', 0o700);
   return new OvlSuperBlock(task, {
-    lowers: [host.root], upper: layer.root.lookup('upper'), work: layer.root.lookup('work'), source: 'overlay',
-    optionText: `lowerdir=${opts.hostRoot},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`,
+    lowers: [host.root], upper: tmp.root.lookup('upper'), work: tmp.root.lookup('work'), source: 'overlay',
+    optionText: `lowerdir=${opts.hostRoot},upperdir=tmpfs:/upper,workdir=tmpfs:/work`,
   });
 }
 
@@ -80,16 +90,5 @@ function checkDir(dir: string): void {
 function persistentUpper(dir: string): string {
   checkDir(dir);
   for (const sub of ['upper', 'work']) mkdirSync(join(dir, sub), { recursive: true, mode: 0o755 });
-  return dir;
-}
-
-/**
- * An upper layer that lasts as long as the machine: a private host
- * directory removed when tuml exits.
- */
-function memoryUpper(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tuml-upper-'));
-  process.once('exit', () => { try { rmSync(dir, { recursive: true, force: true }); } catch { /* best effort */ } });
-  for (const sub of ['upper', 'work']) mkdirSync(join(dir, sub), { mode: 0o755 });
   return dir;
 }
