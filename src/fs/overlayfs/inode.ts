@@ -16,6 +16,8 @@ import { isOpaque, isWhiteout, listDir, tryLookup, withMounterCreds } from './ut
 const RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2, RENAME_WHITEOUT = 4;
 
 export class OvlInode extends Inode {
+  /** The name was removed (unlinked, or renamed over): path operations on this object fail with ENOENT. */
+  dead = false;
   /** The overlay's own st_ino for this object, once known (stable across copy-up). */
   private inoCache: bigint | null = null;
   /** Children looked up so far, so that one name is one object (and copy-up is seen by all users). */
@@ -45,6 +47,8 @@ export class OvlInode extends Inode {
   override isLink(): boolean { return this.current.isLink(); }
 
   getattr(): Stat {
+    // As hostfs answers for a removed path: getcwd and /proc's "(deleted)" rely on it.
+    if (this.dead) throw new Errno(E.ENOENT);
     const st = { ...this.current.getattr() };
     st.ino = this.ino(st);
     st.dev = this.sb.dev;
@@ -256,6 +260,7 @@ export class OvlInode extends Inode {
       }
       if (this.needsWhiteout(name)) this.makeWhiteout(task, up, name);
     });
+    child.dead = true;
     this.forget(name);
   }
 
@@ -302,6 +307,7 @@ export class OvlInode extends Inode {
     });
     this.forget(oldName);
     newDir.forget(newName);
+    if (dst && !(flags & RENAME_EXCHANGE)) dst.dead = true;
     if (!(flags & RENAME_EXCHANGE)) {
       // The object moves with its copy-up state and origin.
       src.parent = newDir; src.name = newName; src.upper = nup.lookup(newName);
