@@ -12,6 +12,7 @@
 //   TUML_GUEST_KEEP=1         keep the temp dir: binaries in bin/, each run's
 //                             stdout/stderr in out/<name>.{native,tuml}.{stdout,stderr}
 //   TUML_GUEST_TIMEOUT=ms     per-run timeout (default 30000)
+//   TUML_GUEST_ROOT=overlay   run on tuml's default root instead of --rw-host
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,6 +31,10 @@ const filter = process.env.TUML_GUEST_FILTER ? new RegExp(process.env.TUML_GUEST
 const nativeOnly = process.env.TUML_GUEST_NATIVE_ONLY === '1';
 const asNobody = process.env.TUML_GUEST_SETPRIV === '1';
 const keep = process.env.TUML_GUEST_KEEP === '1';
+// The programs write in a scratch directory of the host: by default they run
+// on the host's / written through (--rw-host); TUML_GUEST_ROOT=overlay runs
+// them on tuml's default root (the host's / read-only under tmpfs).
+const rootArgs = process.env.TUML_GUEST_ROOT === 'overlay' ? [] : ['--rw-host'];
 const timeout = Number(process.env.TUML_GUEST_TIMEOUT || 30000);
 const SETPRIV = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'];
 
@@ -287,7 +292,7 @@ for (const name of programs) {
     } else {
       assert.ok(fs.existsSync(cli), `${cli} does not exist (build the kernel with npm run build)`);
       label = 'tuml';
-      guest = run([process.execPath, cli, 'run', '--', c.binary]);
+      guest = run([process.execPath, cli, 'run', ...rootArgs, '--', c.binary]);
     }
     stderrs.push(guest.stderr);
     if (keep) {

@@ -18,10 +18,17 @@ export function scratch(prefix = 'tuml-test-') {
   return d;
 }
 
-/** Runs argv inside tuml; as: 'self' or 'nobody' (only when the tests run as root). */
-export function tuml(argv, { as = 'self', input, cwd, timeout = 60000, trace = false, env } = {}) {
+/**
+ * Runs argv inside tuml; as: 'self' or 'nobody' (only when the tests run as
+ * root). The guest's root is the host's / written through (rwHost, on by
+ * default here: tests check from the host what guests wrote in scratch
+ * directories); rwHost: false gives tuml's own default, the host's /
+ * read-only under an in-memory layer, and upper: DIR keeps that layer in DIR.
+ */
+export function tuml(argv, { as = 'self', input, cwd, timeout = 60000, trace = false, env, rwHost = true, upper, args: extra = [] } = {}) {
   const pre = as === 'nobody' ? NOBODY : [];
-  const args = [...pre, process.execPath, TUML, 'run', ...(trace ? ['--trace'] : []), '--', ...argv];
+  const root = upper !== undefined ? ['--upper', upper] : rwHost ? ['--rw-host'] : [];
+  const args = [...pre, process.execPath, TUML, 'run', ...(trace ? ['--trace'] : []), ...root, ...extra, '--', ...argv];
   const r = spawnSync(args[0], args.slice(1), { input, cwd, timeout, encoding: 'utf8', env: env ?? process.env, maxBuffer: 64 << 20 });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, error: r.error };
 }

@@ -10,7 +10,7 @@ import { isParamWord } from '../init/params.js';
 import { parseConSpec } from '../drivers/tty/console.js';
 
 const USAGE = `usage: tuml [PARAMS...]
-       tuml run [--trace] [--smp] [--con SPEC] [PARAMS...] [--] CMD [ARGS...]
+       tuml run [--trace] [--smp] [--con SPEC] [--rw-host | --upper DIR] [PARAMS...] [--] CMD [ARGS...]
        tuml mkcow [-f] COW BACKING      make a UML COW file (as uml_mkcow)
        tuml moo [-d] [-b BACKING] COW [NEW]  merge a COW file (as uml_moo)
   (no command)  boot a machine: the root is the host's / (root= and the other
@@ -21,6 +21,9 @@ const USAGE = `usage: tuml [PARAMS...]
                 that is not one starts the command
   -p [ADDR:]HOSTPORT:GUESTPORT  forward a host port to a guest TCP port (hostfwd=)
   --con SPEC    the console's channel, as UML's con=: fd:N, fd:IN,fd:OUT, null or pts
+  --rw-host     the root is the host's / written through (default: the host's /
+                read-only under an in-memory layer that is dropped at exit)
+  --upper DIR   keep the root's writable layer in host directory DIR across runs
   --trace       print every guest system call to stderr, strace-style
   --smp         let guests use every host CPU (default: the kernel and its guests
                 share one host CPU, which halves the cost of a system call)
@@ -47,7 +50,7 @@ function searchPath(name: string, path: string): string {
   return name;
 }
 
-interface RunArgs { trace: boolean; smp: boolean; params: string[]; cmd: string[]; con?: string }
+interface RunArgs { trace: boolean; smp: boolean; params: string[]; cmd: string[]; con?: string; rwHost?: boolean; upper?: string }
 
 /** `tuml run` arguments: options, then parameters up to -- (or to the first word that is none), then the command. */
 export function parseRunArgs(args: string[]): RunArgs {
@@ -57,6 +60,11 @@ export function parseRunArgs(args: string[]): RunArgs {
   for (let i = 0; i < before.length; i++) {
     const w = before[i];
     if (w === '--trace') out.trace = true;
+    else if (w === '--rw-host') out.rwHost = true;
+    else if (w === '--upper' || w.startsWith('--upper=')) {
+      out.upper = w === '--upper' ? before[++i] : w.slice(8);
+      if (!out.upper) throw new UsageError('run: --upper needs a host directory');
+    }
     else if (w === '--smp') out.smp = true;
     else if (w === '--con' || w.startsWith('--con=')) {
       const spec = w === '--con' ? before[++i] : w.slice(6);
@@ -74,6 +82,7 @@ export function parseRunArgs(args: string[]): RunArgs {
     else if (dd >= 0) throw new UsageError(`run: '${w}' is not a kernel parameter (the words before -- are kernel parameters)`);
     else { out.cmd = before.slice(i); return out; }
   }
+  if (out.rwHost && out.upper !== undefined) throw new UsageError('run: --rw-host and --upper exclude each other');
   if (dd >= 0) out.cmd = args.slice(dd + 1);
   if (out.cmd.length === 0) throw new UsageError('run: no command given');
   return out;
@@ -89,7 +98,7 @@ async function main(argv: string[]): Promise<number> {
     const env = Object.entries(process.env).map(([k, v]) => `${k}=${v}`);
     const cmd = [...a.cmd];
     cmd[0] = searchPath(cmd[0], process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin');
-    const r = await run({ init: cmd[0], argv: cmd, envp: env, cwd: process.cwd(), cmdline: a.params, trace: a.trace, smp: a.smp, console: a.con });
+    const r = await run({ init: cmd[0], argv: cmd, envp: env, cwd: process.cwd(), cmdline: a.params, trace: a.trace, smp: a.smp, console: a.con, rwHost: a.rwHost, upper: a.upper });
     return r.exitCode;
   }
   // Booting: every word is a kernel parameter; unclaimed ones go to init, as Linux does.

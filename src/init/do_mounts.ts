@@ -12,18 +12,19 @@ import { RootfsSuperBlock } from '../fs/rootfs.js';
 import { doMount } from '../fs/namespace.js';
 import { majorMinor } from '../fs/proc/mounts.js';
 import '../fs/hostfs/fs_type.js';
+import { makeRootSuperBlock } from '../fs/overlayfs/hostroot.js';
 import '../fs/proc/fs_type.js';
 
 /**
  * prepare_namespace: makes the first mount namespace and mounts the root on
  * its rootfs; returns the root as init sees it.
  */
-export function prepareNamespace(k: Kernel, hostRoot: string): Location {
+export function prepareNamespace(k: Kernel, hostRoot: string, rootOpts: { rwHost?: boolean; upper?: string } = {}): Location {
   const rootfs = new Mount(new RootfsSuperBlock());
   k.mntns = new MntNamespace(rootfs);
   const p = k.params;
   const flags = (p.rootReadOnly ? MS.RDONLY : 0) | MS.SILENT;
-  const sb = mountRootSb(k, hostRoot, flags);
+  const sb = mountRootSb(k, hostRoot, flags, rootOpts);
   setSbReadOnly(sb, p.rootReadOnly);
   const m = new Mount(sb, (p.rootReadOnly ? MS.RDONLY : 0) | MS.RELATIME);
   k.mntns.attach(m, rootfs.rootLocation());
@@ -48,13 +49,22 @@ function findRootDevice(root: string): BlockDevice | null {
   return all.find((b) => b.name === name) ?? null;
 }
 
-function mountRootSb(k: Kernel, hostRoot: string, flags: number): SuperBlock {
+function mountRootSb(k: Kernel, hostRoot: string, flags: number, rootOpts: { rwHost?: boolean; upper?: string }): SuperBlock {
   const p = k.params;
   const types = p.rootfstype?.split(',').filter((x) => x !== '') ?? null;
   const hostfs = types ? types.includes('hostfs') : !(p.root && isDeviceName(p.root));
   if (hostfs) {
     // UML: root=/dev/root rootfstype=hostfs rootflags=/host/dir; tuml also takes root=/host/dir.
     const dir = p.rootflags || (p.root && !isDeviceName(p.root) ? p.root : hostRoot);
+    // The default root (no root= given): the host's tree read-only under a
+    // writable layer (overlayfs/hostroot.ts), or written through with rwhost.
+    if (!p.root && !p.rootflags && !types) {
+      try {
+        return makeRootSuperBlock(k, { hostRoot: dir, ...rootOpts });
+      } catch (e) {
+        throw new Error(`VFS: Cannot mount root: ${e instanceof Errno ? strerror(e.errno) : e instanceof Error ? e.message : String(e)}`);
+      }
+    }
     try {
       return getFilesystem('hostfs').mount({ kernel: k, task: null, source: 'none', flags, data: dir });
     } catch (e) {

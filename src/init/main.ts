@@ -116,7 +116,7 @@ export function startKernel(k: Kernel, opts: BootOptions): InitProcess {
   runLateInitcalls(k);
 
   const hostRoot = opts.hostRoot ?? '/';
-  const root = prepareNamespace(k, hostRoot);
+  const root = prepareNamespace(k, hostRoot, { rwHost: opts.rwHost, upper: opts.upper });
   if (runMode) mountKernelFilesystems(k, root);
 
   let cwd = root;

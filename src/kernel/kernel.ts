@@ -11,6 +11,7 @@ import { Namei } from '../fs/namei.js';
 import type { Location, MntNamespace } from '../fs/mount.js';
 import { KernelLog } from './printk.js';
 import { startKernel, defaultBootParams, type BootParams } from '../init/main.js';
+import '../fs/overlayfs/super.js';
 import { ConsoleFile } from '../drivers/char/console.js';
 import { HostConsole, hostIsTty, openHostPts, parseConSpec, type ConChannel } from '../drivers/tty/console.js';
 import { ttyOpen } from '../drivers/tty/tty_io.js';
@@ -58,6 +59,10 @@ export interface BootOptions {
   cmdline?: string[];
   /** Print boot messages on the console (stderr) below this log level; default: 7, or 4 with quiet. */
   loglevel?: number;
+  /** Write guest changes through to the host's / (the root is plain hostfs, no overlay). */
+  rwHost?: boolean;
+  /** Host directory that keeps the overlay root's upper layer across runs. */
+  upper?: string;
   trace?: boolean;
   hostname?: string;
   /**

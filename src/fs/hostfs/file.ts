@@ -15,7 +15,8 @@ function ok(r: number): number {
 
 export class HostFile extends File {
   /** fd: the host fd the kernel holds; name: what /proc/PID/fd shows without a location. */
-  constructor(readonly fd: number, flags: number, readonly name: string) {
+  /** hide: entries of this name prefix are not listed (the root of a hostfs with a metadata store). */
+  constructor(readonly fd: number, flags: number, readonly name: string, private readonly hide: string | null = null) {
     super(flags);
   }
 
@@ -74,7 +75,16 @@ export class HostFile extends File {
   override getdents(max: number): Buffer {
     const r = sys.getdents64(this.fd, max);
     if (typeof r === 'number') throw new Errno(-r);
-    return Buffer.from(r);
+    if (!this.hide) return Buffer.from(r);
+    const keep: Buffer[] = [];
+    for (let off = 0; off < r.length;) {
+      const reclen = r.readUInt16LE(off + 16);
+      if (!r.toString('latin1', off + 19, off + 19 + this.hide.length).startsWith(this.hide)) keep.push(Buffer.from(r.subarray(off, off + reclen)));
+      off += reclen;
+    }
+    // Only hidden entries in this batch: read on rather than end the listing.
+    if (keep.length === 0 && r.length > 0) return this.getdents(max);
+    return Buffer.concat(keep);
   }
 
   override truncate(len: bigint): void { ok(syscall(sys.NR.ftruncate, this.fd, len)); }

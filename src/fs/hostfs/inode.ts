@@ -7,13 +7,14 @@ import { Errno, E } from '../../host/errno.js';
 import { syscall } from '../../host/libc.js';
 import * as sys from '../../host/sys.js';
 import type { Task } from '../../kernel/task.js';
-import { decodeStat, File, O, S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, type Stat } from '../file.js';
+import { decodeStat, File, O, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, type Stat } from '../file.js';
 import { Inode, type SetAttr, type SuperBlock } from '../inode.js';
 import { joinPath } from '../namei.js';
 import { openDevice } from '../../drivers/registry.js';
 import { openFifo } from '../pipe.js';
 import { DeadDirFile, HostFile } from './file.js';
 import { inodeInitOwner } from '../permission.js';
+import { META_FILE, type MetaStore } from './meta.js';
 import { CAP } from '../../kernel/cred.js';
 
 function ok(r: number): number {
@@ -24,10 +25,20 @@ function ok(r: number): number {
 export class HostSuperBlock implements SuperBlock {
   readonly type = 'hostfs';
   readonly root: HostInode;
-  constructor(readonly hostRoot: string, readonly dev: bigint, readonly source = 'none') {
-    this.root = new HostInode(this, hostRoot === '/' ? '/' : hostRoot.replace(/\/+$/, ''));
+  /** hostRoot without a trailing slash ("" for the host's /), to make store paths. */
+  private readonly prefix: string;
+  /**
+   * meta: the metadata store that keeps the guest's owners, modes, device
+   * nodes and xattrs of these host files (null: the host's own, as UML).
+   */
+  constructor(readonly hostRoot: string, readonly dev: bigint, readonly source = 'none', readonly meta: MetaStore | null = null) {
+    this.prefix = hostRoot === '/' ? '' : hostRoot.replace(/\/+$/, '');
+    this.root = new HostInode(this, this.prefix || '/');
   }
-  options(): string { return `rw,relatime,${this.hostRoot}`; }
+  options(): string { return `rw,relatime,${this.hostRoot}${this.meta ? ',meta' : ''}`; }
+  /** The store's name of a host path ("" for the root). */
+  metaPath(hostPath: string): string { return hostPath === '/' ? '' : hostPath.slice(this.prefix.length + 1); }
+  kill(): void { this.meta?.close(); }
   statfs(): Buffer {
     ok(syscall(sys.NR.statfs, sys.hostPath(this.hostRoot), sys.ioAddr()));
     return Buffer.from(sys.ioBuf.subarray(sys.IO_DATA, sys.IO_DATA + 120));
@@ -58,7 +69,14 @@ export class HostInode extends Inode {
     this.type = (mode ?? this.getattr().mode) & S_IFMT;
   }
 
-  private child(name: string): string { return joinPath(this.hostPath, name); }
+  private child(name: string): string {
+    if (this.sb.meta && this.isMetaRoot() && name.startsWith(META_FILE)) throw new Errno(E.EACCES);
+    return joinPath(this.hostPath, name);
+  }
+  private isMetaRoot(): boolean { return this.hostPath === this.sb.root.hostPath; }
+  /** The name of this file in the metadata store. */
+  get metaPath(): string { return this.sb.metaPath(this.hostPath); }
+  private childMeta(name: string): string { return this.sb.metaPath(this.child(name)); }
 
   override get mode(): number {
     try { return this.getattr().mode; } catch { return this.type; }
@@ -69,11 +87,20 @@ export class HostInode extends Inode {
   getattr(): Stat {
     const { r, st } = sys.lstat(this.hostPath);
     ok(r);
-    return hostToGuest(decodeStat(st));
+    const s = hostToGuest(decodeStat(st));
+    const e = this.sb.meta?.get(this.metaPath);
+    if (e) {
+      if (e.uid !== undefined) s.uid = e.uid;
+      if (e.gid !== undefined) s.gid = e.gid;
+      if (e.mode !== undefined) s.mode = ((e.mode & S_IFMT) || (s.mode & S_IFMT)) | (e.mode & 0o7777);
+      if (e.rdev !== undefined) s.rdev = e.rdev;
+    }
+    return s;
   }
 
   lookup(name: string): Inode {
     if (!this.isDir()) throw new Errno(E.ENOTDIR);
+    if (this.sb.meta && this.isMetaRoot() && name.startsWith(META_FILE)) throw new Errno(E.ENOENT);
     const p = this.child(name);
     const { r, st } = sys.lstat(p);
     ok(r);
@@ -105,25 +132,56 @@ export class HostInode extends Inode {
     // A directory removed while it was some task's cwd can still be opened
     // (its inode lives on); reading it then fails with ENOENT, as on Linux.
     if (fd === -E.ENOENT && this.isDir()) return new DeadDirFile(flags, this.hostPath);
-    return new HostFile(ok(fd), flags, this.hostPath);
+    // The root of a hostfs with a metadata store does not list the store.
+    return new HostFile(ok(fd), flags, this.hostPath, this.sb.meta && this.isMetaRoot() ? META_FILE : null);
   }
 
   create(task: Task, name: string, mode: number, flags: number): File {
     const p = this.child(name);
     const hostFlags = (flags & ~(O.NOCTTY | O.NONBLOCK | O.ASYNC)) | O.CREAT | O.CLOEXEC | O.NOFOLLOW;
-    const fd = ok(sys.openat(p, hostFlags, mode));
-    this.initOwner(task, p, S_IFREG | mode);
+    const fd = ok(sys.openat(p, hostFlags, this.sb.meta ? hostMode(mode, false) : mode));
+    if (this.sb.meta) this.recordNew(task, name, S_IFREG | mode); else this.initOwner(task, p, S_IFREG | mode);
     return new HostFile(fd, flags, p);
   }
 
   mkdir(task: Task, name: string, mode: number): void {
-    ok(syscall(sys.NR.mkdirat, sys.AT_FDCWD, sys.hostPath(this.child(name)), mode));
-    this.initOwner(task, this.child(name), 0o040000 | mode);
+    ok(syscall(sys.NR.mkdirat, sys.AT_FDCWD, sys.hostPath(this.child(name)), this.sb.meta ? hostMode(mode, true) : mode));
+    if (this.sb.meta) this.recordNew(task, name, S_IFDIR | mode); else this.initOwner(task, this.child(name), S_IFDIR | mode);
   }
 
   mknod(task: Task, name: string, mode: number, dev: bigint): void {
-    ok(syscall(sys.NR.mknodat, sys.AT_FDCWD, sys.hostPath(this.child(name)), mode, dev));
-    this.initOwner(task, this.child(name), mode);
+    const p = this.child(name);
+    if (!this.sb.meta) { ok(syscall(sys.NR.mknodat, sys.AT_FDCWD, sys.hostPath(p), mode, dev)); this.initOwner(task, p, mode); return; }
+    // With a metadata store, a node the host user cannot make (a device,
+    // or whatever the host refuses) is an empty host file; the store says what it is.
+    const type = mode & S_IFMT;
+    let r = -E.EPERM;
+    if (type !== S_IFCHR && type !== S_IFBLK) r = syscall(sys.NR.mknodat, sys.AT_FDCWD, sys.hostPath(p), type | hostMode(mode, false), 0n);
+    if (r === -E.EPERM) {
+      ok(sys.close(ok(sys.openat(p, O.WRONLY | O.CREAT | O.EXCL | O.CLOEXEC | O.NOFOLLOW, 0o600))));
+      this.recordNew(task, name, mode, dev, true);
+      return;
+    }
+    ok(r);
+    this.recordNew(task, name, mode);
+  }
+
+  /**
+   * The store's entry for a new object: its owner is the creator (the group
+   * the directory's if it is setgid) and its mode the guest's. Nothing is
+   * written when the host's attributes already say it.
+   */
+  private recordNew(task: Task, name: string, mode: number, rdev?: bigint, always = false): void {
+    const meta = this.sb.meta;
+    if (!meta) return;
+    const dir = this.getattr();
+    const uid = task.cred.fsuid;
+    const gid = dir.mode & 0o2000 ? dir.gid : task.cred.fsgid;
+    const isDir = (mode & S_IFMT) === S_IFDIR;
+    if ((mode & 0o2000) === 0 && isDir && (dir.mode & 0o2000)) mode |= 0o2000;   // setgid directories beget setgid directories
+    const plain = uid === 0 && gid === 0 && (mode & 0o7777) === hostMode(mode, isDir);
+    if (!always && plain) return;
+    meta.setAttrs(this.childMeta(name), { uid, gid, mode, ...(rdev !== undefined ? { rdev } : {}) });
   }
 
   /**
@@ -155,15 +213,19 @@ export class HostInode extends Inode {
 
   unlink(_task: Task, name: string): void {
     ok(syscall(sys.NR.unlinkat, sys.AT_FDCWD, sys.hostPath(this.child(name)), 0));
+    this.sb.meta?.forget(this.childMeta(name));
   }
 
   rmdir(_task: Task, name: string): void {
     ok(syscall(sys.NR.unlinkat, sys.AT_FDCWD, sys.hostPath(this.child(name)), sys.AT_REMOVEDIR));
+    this.sb.meta?.forget(this.childMeta(name));
   }
 
   symlink(task: Task, target: string, name: string): void {
     ok(syscall(sys.NR.symlinkat, sys.hostPath(target, 0), sys.AT_FDCWD, sys.hostPath(this.child(name), 1)));
-    this.initOwner(task, this.child(name), 0o120777);
+    if (this.sb.meta) {
+      if (task.cred.fsuid !== 0 || task.cred.fsgid !== 0) this.sb.meta.setAttrs(this.childMeta(name), { uid: task.cred.fsuid, gid: task.cred.fsgid });
+    } else this.initOwner(task, this.child(name), 0o120777);
   }
 
   link(_task: Task, old: Inode, name: string): void {
@@ -174,8 +236,9 @@ export class HostInode extends Inode {
       ok(syscall(sys.NR.linkat, sys.AT_FDCWD, sys.hostPath(old.procPath, 0), sys.AT_FDCWD, sys.hostPath(this.child(name), 1), AT_SYMLINK_FOLLOW));
       return;
     }
-    if (!(old instanceof HostInode)) throw new Errno(E.EXDEV);
+    if (!(old instanceof HostInode) || old.sb.meta !== this.sb.meta) throw new Errno(E.EXDEV);
     ok(syscall(sys.NR.linkat, sys.AT_FDCWD, sys.hostPath(old.hostPath, 0), sys.AT_FDCWD, sys.hostPath(this.child(name), 1), 0));
+    this.sb.meta?.link(old.metaPath, this.childMeta(name));
   }
 
   tmpfile(_task: Task, mode: number, flags: number): { file: File; inode: Inode } {
@@ -189,31 +252,79 @@ export class HostInode extends Inode {
   }
 
   rename(_task: Task, oldName: string, newDir: Inode, newName: string, flags: number): void {
-    if (!(newDir instanceof HostInode)) throw new Errno(E.EXDEV);
+    if (!(newDir instanceof HostInode) || newDir.sb.meta !== this.sb.meta) throw new Errno(E.EXDEV);
     ok(syscall(sys.NR.renameat2, sys.AT_FDCWD, sys.hostPath(this.child(oldName), 0),
       sys.AT_FDCWD, sys.hostPath(newDir.child(newName), 1), flags));
+    const meta = this.sb.meta;
+    if (!meta) return;
+    const from = this.childMeta(oldName), to = newDir.childMeta(newName);
+    if (flags & 2 /* RENAME_EXCHANGE */) {
+      const tmp = `${to}\0exchange`;
+      meta.rename(from, tmp); meta.rename(to, from); meta.rename(tmp, to);
+    } else meta.rename(from, to);
   }
 
-  setattr(_task: Task, a: SetAttr): void { hostSetattr(this.hostPath, a, sys.AT_SYMLINK_NOFOLLOW); }
+  setattr(task: Task, a: SetAttr): void {
+    const meta = this.sb.meta;
+    if (!meta) { hostSetattr(this.hostPath, a, sys.AT_SYMLINK_NOFOLLOW); return; }
+    // Owners and modes go to the store (the host file keeps what its user
+    // needs to serve it); size and times to the host file.
+    const { uid, gid, mode, ...rest } = a;
+    if (uid !== undefined || gid !== undefined || mode !== undefined) {
+      const st = this.getattr();
+      let m = mode ?? st.mode & 0o7777;
+      // chown of a non-directory drops setuid, and setgid when group-executable (ATTR_KILL_S*ID).
+      if (mode === undefined && (uid !== undefined || gid !== undefined) && !this.isDir()) {
+        m &= ~0o4000;
+        if (m & 0o010) m &= ~0o2000;
+      }
+      const type = st.mode & S_IFMT;
+      meta.setAttrs(this.metaPath, { uid: uid ?? st.uid, gid: gid ?? st.gid, mode: type | m });
+      if (mode !== undefined && !this.isLink()) hostSetattr(this.hostPath, { mode: hostMode(mode, this.isDir()) }, sys.AT_SYMLINK_NOFOLLOW);
+    }
+    if (Object.keys(rest).length) hostSetattr(this.hostPath, rest, sys.AT_SYMLINK_NOFOLLOW);
+  }
 
-  access(task: Task, mode: number): void { hostAccess(task, this.hostPath, mode); }
+  access(task: Task, mode: number): void {
+    // With a store the kernel's DAC on the store's attributes is all; else the host may add EROFS.
+    if (!this.sb.meta) hostAccess(task, this.hostPath, mode);
+  }
 
   getxattr(name: string): Buffer {
+    const v = this.sb.meta?.get(this.metaPath)?.xattrs?.get(name);
+    if (v) return Buffer.from(v);
     const r = ok(syscall(sys.NR.lgetxattr, sys.hostPath(this.hostPath, 0), sys.hostPath(name, 1), sys.ioAddr(), 65536));
     return Buffer.from(sys.ioBuf.subarray(sys.IO_DATA, sys.IO_DATA + r));
   }
 
   listxattr(): Buffer {
     const r = ok(syscall(sys.NR.llistxattr, sys.hostPath(this.hostPath), sys.ioAddr(), 65536));
-    return Buffer.from(sys.ioBuf.subarray(sys.IO_DATA, sys.IO_DATA + r));
+    const host = Buffer.from(sys.ioBuf.subarray(sys.IO_DATA, sys.IO_DATA + r));
+    const stored = this.sb.meta?.get(this.metaPath)?.xattrs;
+    if (!stored?.size) return host;
+    const names = new Set(host.toString('latin1').split('\0').filter((n) => n !== ''));
+    for (const n of stored.keys()) names.add(n);
+    return Buffer.from([...names].map((n) => n + '\0').join(''), 'latin1');
   }
 
   setxattr(_task: Task, name: string, value: Buffer, flags: number): void {
+    const meta = this.sb.meta;
+    if (meta) {
+      // Every namespace is the guest's: kept in the store, whatever the host allows.
+      let exists = meta.get(this.metaPath)?.xattrs?.has(name) ?? false;
+      if (!exists) { try { this.getxattr(name); exists = true; } catch { /* absent */ } }
+      if ((flags & 1 /* XATTR_CREATE */) && exists) throw new Errno(E.EEXIST);
+      if ((flags & 2 /* XATTR_REPLACE */) && !exists) throw new Errno(E.ENODATA);
+      meta.setXattr(this.metaPath, name, value);
+      return;
+    }
     value.copy(sys.ioBuf, sys.IO_DATA);
     ok(syscall(sys.NR.lsetxattr, sys.hostPath(this.hostPath, 0), sys.hostPath(name, 1), sys.ioAddr(), value.length, flags));
   }
 
   removexattr(_task: Task, name: string): void {
+    const meta = this.sb.meta;
+    if (meta?.get(this.metaPath)?.xattrs?.has(name)) { meta.removeXattr(this.metaPath, name); return; }
     ok(syscall(sys.NR.lremovexattr, sys.hostPath(this.hostPath, 0), sys.hostPath(name, 1)));
   }
 }
@@ -236,6 +347,15 @@ function hostSetattr(path: string, a: SetAttr, nofollow: number): void {
     enc(a.atime, 0); enc(a.mtime, 16);
     ok(syscall(sys.NR.utimensat, sys.AT_FDCWD, p(), sys.ioAddr(), nofollow));
   }
+}
+
+/**
+ * The host mode of a file whose guest mode is in the store: the guest's
+ * permission bits, never setuid/setgid/sticky on the host, and always what
+ * the host user needs to serve the file (rw, and x for a directory).
+ */
+function hostMode(mode: number, dir: boolean): number {
+  return (mode & 0o777) | (dir ? 0o700 : 0o600);
 }
 
 function hostAccess(_task: Task, path: string, mode: number): void {

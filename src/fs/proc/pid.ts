@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Kernel } from '../../kernel/kernel.js';
 import type { Task, ThreadGroup } from '../../kernel/task.js';
+import { OvlSuperBlock } from '../overlayfs/super.js';
 import { HostSuperBlock } from '../hostfs/inode.js';
 import type { Ownership } from './generic.js';
 
@@ -76,6 +77,7 @@ export class PidRef {
  */
 export function guestPath(kernel: Kernel, hostPath: string): string {
   const sb = kernel.mntns.root.children.get('/')?.sb;
+  if (sb instanceof OvlSuperBlock) return sb.guestPath(hostPath);
   if (!(sb instanceof HostSuperBlock) || sb.hostRoot === '/') return hostPath;
   const root = sb.hostRoot.replace(/\/+$/, '');
   if (hostPath === root) return '/';
@@ -86,7 +88,7 @@ export function guestPath(kernel: Kernel, hostPath: string): string {
 /** Rewrites the pathname column of maps/smaps lines from host to guest paths. */
 export function translateMaps(kernel: Kernel, text: string): string {
   const sb = kernel.mntns.root.children.get('/')?.sb;
-  if (!(sb instanceof HostSuperBlock) || sb.hostRoot === '/') return text;
+  if (!(sb instanceof HostSuperBlock || sb instanceof OvlSuperBlock) || (sb instanceof HostSuperBlock && sb.hostRoot === '/')) return text;
   return text.split('\n').map((line) => {
     // "start-end perms offset dev inode" then padding then the path.
     const m = /^([0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s+)(\/.*)$/.exec(line);

@@ -41,7 +41,7 @@ register('mmap', async (_k, t, a) => {
     // A file with no host fd of its own (ext2, ...): private mappings and
     // read-only shared ones map a host image of its bytes. A writable shared
     // mapping would have to write back through the filesystem: not yet.
-    if (!f.location || (shared && (prot & PROT_WRITE))) throw new Errno(E.ENODEV);
+    if (!f.location || f.location.inode.isDir() || (shared && (prot & PROT_WRITE))) throw new Errno(E.ENODEV);
     hfd = imageOf(t, f.location.inode.real());
     mode = O.RDONLY;
   }
