@@ -8,7 +8,11 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync, symlinkSync, linkSync, readFileSync, openSync, writeSync, closeSync, rmSync } from 'node:fs';
 import { scratch } from './helpers.js';
 import { mount, hostManifest, imageManifest, must, sh, fakeTask, listDir, readAll } from './ext2/fs.js';
-import { logRecords } from '../dist/kernel/printk.js';
+import { KernelLog } from '../dist/kernel/printk.js';
+
+// The kernel log that printk() writes to when no machine is booted around the filesystem.
+const klog = new KernelLog();
+const logRecords = () => klog.records;
 
 const fileSha = (p) => createHash('sha256').update(readFileSync(p)).digest('hex');
 

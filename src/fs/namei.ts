@@ -146,7 +146,7 @@ export class Namei {
       const name = parts[i];
       const last = i === parts.length - 1;
       if (!cur.inode.isDir()) throw new Errno(E.ENOTDIR);
-      mayLookup(task, cur.inode);
+      if (task) mayLookup(task, cur.inode);   // kern_path() walks with the kernel's own rights
       if (name.length > 255) throw new Errno(E.ENAMETOOLONG);
       if (name === '.') continue;
       if (name === '..') { cur = this.dotdot(cur, nd); continue; }

@@ -3,6 +3,7 @@
 // before devices and the root are set up; then the root is mounted
 // (do_mounts.ts) and the first process is chosen.
 import { existsSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { UTS_RELEASE, UTS_VERSION, type Kernel, type BootOptions } from '../kernel/kernel.js';
 import type { Location } from '../fs/mount.js';
@@ -21,7 +22,7 @@ export interface BootParams {
   rootReadOnly: boolean;
   /** init=: the program to run as pid 1. */
   init: string | null;
-  /** mem=: the machine's memory in bytes (MemTotal). */
+  /** mem=: the machine's memory in bytes (MemTotal); 0 without mem= (the host's memory shows). */
   memBytes: number;
   /** umid=: the machine's name (UML's unique machine id). */
   umid: string | null;
@@ -29,13 +30,10 @@ export interface BootParams {
   loglevel: number | null;
 }
 
-/** UML's default memory when mem= is not given (32 MiB in UML; tuml gives its guests more). */
-export const DEFAULT_MEM = 256 * 1024 * 1024;
-
 export function defaultBootParams(): BootParams {
   return {
     root: null, rootfstype: null, rootflags: '', rootReadOnly: false, init: null,
-    memBytes: DEFAULT_MEM, umid: null, quiet: false, loglevel: null,
+    memBytes: 0, umid: null, quiet: false, loglevel: null,
   };
 }
 
@@ -110,7 +108,7 @@ export function startKernel(k: Kernel, opts: BootOptions): InitProcess {
   k.log.console = (line) => process.stderr.write(line);
   k.log.printk(KERN.NOTICE, `Linux version ${UTS_RELEASE} (tuml) ${UTS_VERSION}`);
   k.log.printk(KERN.NOTICE, `Kernel command line: ${k.cmdline}`);
-  k.log.printk(KERN.INFO, `Memory: ${Math.floor(p.memBytes / 1024)}K available`);
+  k.log.printk(KERN.INFO, `Memory: ${Math.floor((p.memBytes || totalmem()) / 1024)}K available`);
   if (p.umid) k.log.printk(KERN.INFO, `umid: ${p.umid}`);
   // Drivers that set up devices from their parameters (ubd disks) before the root is mounted.
   runLateInitcalls(k);
