@@ -64,7 +64,7 @@ test('the kernel log: boot messages with loglevel=, none with quiet; dmesg reads
   assert.equal(r.status, 0);
   assert.match(r.stderr, /^\[\s+\d+\.\d{6}\] Linux version 6\.1\.0-tuml/m);
   assert.match(r.stderr, /Kernel command line: loglevel=7\n/);
-  assert.match(r.stderr, /VFS: Mounted root \(hostfs filesystem\) on device \d+:\d+\.\n/);
+  assert.match(r.stderr, /VFS: Mounted root \(overlay filesystem\) on device \d+:\d+\.\n/);
   r = tumlRaw(['run', 'umid=box1', '--', 'busybox', 'dmesg']);
   assert.equal(r.stderr, '');
   assert.match(r.stdout, /^\[\s+\d+\.\d{6}\] Linux version/m);
@@ -85,7 +85,7 @@ for (const as of USERS) {
 
   test(`ro mounts the root read-only (${as})`, () => {
     const d = scratch();
-    const r = tumlRaw(['run', 'ro', '--', '/bin/sh', '-c', `touch ${d}/f; grep " / " /proc/mounts`], { as });
+    const r = tumlRaw(['run', '--rw-host', 'ro', '--', '/bin/sh', '-c', `touch ${d}/f; grep " / " /proc/mounts`], { as });
     assert.match(r.stderr, /Read-only file system/);
     assert.equal(r.stdout, 'none / hostfs ro,relatime,/ 0 0\n');
     assert.equal(existsSync(join(d, 'f')), false);

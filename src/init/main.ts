@@ -11,6 +11,7 @@ import { KERN, CONSOLE_LOGLEVEL_QUIET, CONSOLE_LOGLEVEL_DEFAULT } from '../kerne
 import { parseCmdline, runLateInitcalls, setupParam } from './params.js';
 import { prepareNamespace, mountKernelFilesystems } from './do_mounts.js';
 import { HostSuperBlock } from '../fs/hostfs/inode.js';
+import { isDefaultRoot } from '../fs/overlayfs/hostroot.js';
 
 /** What the command line sets. */
 export interface BootParams {
@@ -144,7 +145,9 @@ function mergeEnv(...lists: string[][]): string[] {
  * programs Linux tries, in its order.
  */
 function defaultInit(k: Kernel, root: Location): string {
-  if (root.mnt.sb instanceof HostSuperBlock && root.mnt.sb.hostRoot === '/' && existsSync(BOOT_SCRIPT)) return BOOT_SCRIPT;
+  // The host's / as the root (written through, or under the default overlay): tuml's boot script is there.
+  const hostSlash = (root.mnt.sb instanceof HostSuperBlock && root.mnt.sb.hostRoot === '/') || isDefaultRoot(root.mnt.sb);
+  if (hostSlash && existsSync(BOOT_SCRIPT)) return BOOT_SCRIPT;
   for (const p of ['/sbin/init', '/etc/init', '/bin/init', '/bin/sh']) {
     try {
       const loc = k.namei.kernPath(p, root);

@@ -62,19 +62,24 @@ export function makeRootSuperBlock(k: Kernel, opts: RootOptions): SuperBlock {
     const dir = persistentUpper(upperDir);
     // The layer keeps the guest's owners, modes and device nodes in a metadata store.
     const layer = new HostSuperBlock(dir, anonDev(), 'none', new MetaStore(dir));
-    return new OvlSuperBlock(task, {
+    return remember(opts, new OvlSuperBlock(task, {
       lowers: [host.root], upper: layer.root.lookup('upper'), work: layer.root.lookup('work'), source: 'overlay',
       optionText: `lowerdir=${opts.hostRoot},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`,
-    });
+    }));
   }
   // In memory: a tmpfs of its own (not mounted anywhere), gone with the machine.
   const tmp = shmemMount({ task: null, source: 'tmpfs', data: 'mode=755' });
   tmp.root.mkdir(task, 'upper', 0o755);
   tmp.root.mkdir(task, 'work', 0o700);
-  return new OvlSuperBlock(task, {
+  return remember(opts, new OvlSuperBlock(task, {
     lowers: [host.root], upper: tmp.root.lookup('upper'), work: tmp.root.lookup('work'), source: 'overlay',
     optionText: `lowerdir=${opts.hostRoot},upperdir=tmpfs:/upper,workdir=tmpfs:/work`,
-  });
+  }));
+}
+
+function remember(opts: RootOptions, sb: SuperBlock): SuperBlock {
+  if (opts.hostRoot === '/') defaultRoots.add(sb);
+  return sb;
 }
 
 function checkDir(dir: string): void {
@@ -92,3 +97,7 @@ function persistentUpper(dir: string): string {
   for (const sub of ['upper', 'work']) mkdirSync(join(dir, sub), { recursive: true, mode: 0o755 });
   return dir;
 }
+
+const defaultRoots = new WeakSet<SuperBlock>();
+/** Whether sb is a default root made here over the host's / (the boot script applies to it). */
+export function isDefaultRoot(sb: SuperBlock): boolean { return defaultRoots.has(sb); }
