@@ -9,7 +9,7 @@ import { TUML, NOBODY } from './helpers.js';
 /** Runs `tuml run PARAMS -- ARGV`. */
 export function tumlp(params, argv, { as = 'self', input, cwd, timeout = 120000 } = {}) {
   const pre = as === 'nobody' ? NOBODY : [];
-  const args = [...pre, process.execPath, TUML, 'run', ...params, '--', ...argv];
+  const args = [...pre, process.execPath, TUML, 'run', '--rw-host', ...params, '--', ...argv];
   const r = spawnSync(args[0], args.slice(1), { input, cwd, timeout, encoding: 'utf8', maxBuffer: 64 << 20 });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }

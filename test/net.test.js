@@ -121,3 +121,34 @@ test('an unprivileged guest user cannot change the network (EPERM), and can read
   assert.equal(r.stdout, '2\n1\n', r.stderr);
   assert.match(r.stderr, /Operation not permitted/);
 });
+
+test('-p forwards a host port to a guest server (curl on the host reaches it); nothing listens after the machine stops', async () => {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const args = [process.execPath, TUML, 'run', '-p', `${port}:80`, '--', 'python3', '-c', `
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = ('guest saw ' + self.client_address[0]).encode()
+        self.send_response(200); self.send_header('Content-Length', str(len(body))); self.end_headers(); self.wfile.write(body)
+        sys.stdout.write('served\\n'); sys.stdout.flush()
+    def log_message(self, *a): pass
+srv = http.server.HTTPServer(('0.0.0.0', 80), H)
+print('ready', flush=True)
+srv.handle_request()
+`];
+  const p = spawn(args[0], args.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  p.stderr.on('data', (d) => (err += d));
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`guest server not ready: ${err}`)), 60000);
+    p.stdout.on('data', (d) => { out += d; if (out.includes('ready')) { clearTimeout(timer); resolve(); } });
+  });
+  const body = await new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: '/' }, (res) => { let b = ''; res.on('data', (d) => (b += d)); res.on('end', () => resolve(b)); }).on('error', reject);
+  });
+  assert.equal(body, 'guest saw 10.0.2.2');
+  const status = await new Promise((r) => p.on('close', r));
+  assert.equal(status, 0, err);
+  assert.equal(out, 'ready\nserved\n');
+  await assert.rejects(new Promise((resolve, reject) => http.get({ host: '127.0.0.1', port, path: '/' }, resolve).on('error', reject)));
+});
