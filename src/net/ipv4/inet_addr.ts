@@ -5,7 +5,7 @@
 // the DNS server the kernel answers, anything else goes out as is.
 import { constants } from 'node:os';
 import { Errno, E } from '../../host/errno.js';
-import { AF_INET, AF_INET6, type Net } from '../core/dev.js';
+import { AF_INET, AF_INET6, ip4, ip6, type Net } from '../core/dev.js';
 
 /** An address and port; v4 addresses are 4 bytes, v6 16. */
 export interface SockAddr { family: number; addr: Buffer; port: number; flowinfo?: number; scope?: number }
@@ -72,14 +72,7 @@ export function formatAddr(addr: Buffer): string {
 }
 
 export function parseIp(s: string): Buffer {
-  if (s.includes('.') && !s.includes(':')) return Buffer.from(s.split('.').map(Number));
-  const [head, tail] = s.includes('::') ? s.split('::') : [s, null];
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = tail === null ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-  const b = Buffer.alloc(16);
-  groups.forEach((g, i) => b.writeUInt16BE(parseInt(g, 16), i * 2));
-  return b;
+  return s.includes('.') && !s.includes(':') ? ip4(s) : ip6(s);
 }
 
 export type Route = 'local' | 'host';

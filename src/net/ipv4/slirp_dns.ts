@@ -3,6 +3,7 @@
 // its DNS), so a guest resolves what the host resolves without any host
 // port of its own. Other query types get an empty answer.
 import dns from 'node:dns';
+import { ip4, ip6 } from '../core/dev.js';
 
 const TYPE_A = 1, TYPE_AAAA = 28;
 const RCODE = { OK: 0, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4 } as const;
@@ -36,7 +37,7 @@ function reply(q: Buffer, qu: Question | null, rcode: number, answers: Buffer[])
 }
 
 function answer(type: number, addr: string): Buffer {
-  const data = type === TYPE_A ? Buffer.from(addr.split('.').map(Number)) : ip6Bytes(addr);
+  const data = type === TYPE_A ? ip4(addr) : ip6(addr);
   const a = Buffer.alloc(12);
   a.writeUInt16BE(0xc00c, 0);                           // the name: a pointer to the question's
   a.writeUInt16BE(type, 2);
@@ -44,16 +45,6 @@ function answer(type: number, addr: string): Buffer {
   a.writeUInt32BE(60, 6);                               // TTL
   a.writeUInt16BE(data.length, 10);
   return Buffer.concat([a, data]);
-}
-
-function ip6Bytes(s: string): Buffer {
-  const [head, tail] = s.includes('::') ? s.split('::') : [s, null];
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = tail === null ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-  const b = Buffer.alloc(16);
-  groups.forEach((g, i) => b.writeUInt16BE(parseInt(g, 16), i * 2));
-  return b;
 }
 
 /** Answers one query datagram; resolves with the reply datagram (null: nothing to answer). */

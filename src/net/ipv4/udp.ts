@@ -37,7 +37,7 @@ export class UdpSocket extends InetSocket {
   }
 
   private inFamily(a: Buffer): Buffer {
-    return this.family === 10 && a.length === 4 ? parseIp(`::ffff:${[...a].join('.')}`) : a;
+    return this.family === 10 && a.length === 4 ? Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]), a]) : a;
   }
 
   override sendmsg(t: Task, msg: SendMsg): number {
