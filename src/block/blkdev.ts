@@ -58,3 +58,13 @@ export function getBdev(rdev: bigint): BlockDevice {
 }
 /** Every attached device, for /proc/partitions and /sys/block. */
 export function allBdevs(): BlockDevice[] { return [...bdevs.values()]; }
+
+/** REQ_OP_WRITE_ZEROES done by hand, for a device whose backing file cannot zero a range itself. */
+export function writeZeroesByHand(dev: Pick<BlockDevice, 'write'>, offset: bigint, length: bigint): void {
+  const zeros = Buffer.alloc(1 << 20);
+  for (let at = offset, end = offset + length; at < end;) {
+    const n = end - at < BigInt(zeros.length) ? Number(end - at) : zeros.length;
+    dev.write(at, zeros.subarray(0, n));
+    at += BigInt(n);
+  }
+}

@@ -6,7 +6,7 @@
 import { Errno, E } from '../../host/errno.js';
 import type { Task } from '../../kernel/task.js';
 import { File, S_IFBLK, S_IFCHR, S_IFMT, S_IFREG, anonStat, type Stat } from '../../fs/file.js';
-import { addBdev, getBdev, removeBdev, type BlockDevice } from '../../block/blkdev.js';
+import { addBdev, getBdev, removeBdev, type BlockDevice, writeZeroesByHand } from '../../block/blkdev.js';
 import { bdevState, resetBdevState } from '../../block/bdev.js';
 import { BlockDeviceFile } from '../../block/fops.js';
 import { addDeviceNode, mkdev, registerBlkdev, removeDeviceNode } from '../registry.js';
@@ -133,12 +133,7 @@ export class LoopDevice implements BlockDevice {
   writeZeroes(offset: bigint, length: bigint): void {
     try { this.fallocate(FALLOC_ZERO_RANGE | FALLOC_KEEP_SIZE, offset, length); } catch (e) {
       if (!(e instanceof Errno) || (e.errno !== E.EOPNOTSUPP && e.errno !== E.ENODEV)) throw e;
-      const zeros = Buffer.alloc(1 << 20);
-      for (let at = offset; at < offset + length;) {
-        const n = Number(offset + length - at < BigInt(zeros.length) ? offset + length - at : BigInt(zeros.length));
-        this.write(at, zeros.subarray(0, n));
-        at += BigInt(n);
-      }
+      writeZeroesByHand(this, offset, length);
     }
   }
 

@@ -11,7 +11,7 @@ import { syscall } from '../../host/libc.js';
 import * as sys from '../../host/sys.js';
 import type { Task } from '../../kernel/task.js';
 import { S_IFBLK } from '../../fs/file.js';
-import { addBdev, getBdev, removeBdev, type BlockDevice } from '../../block/blkdev.js';
+import { addBdev, getBdev, removeBdev, type BlockDevice, writeZeroesByHand } from '../../block/blkdev.js';
 import { BlockDeviceFile } from '../../block/fops.js';
 import { addDeviceNode, mkdev, registerBlkdev, removeDeviceNode } from '../registry.js';
 import { exitcall, lateInitcall, setupParam } from '../../init/params.js';
@@ -226,12 +226,7 @@ export class UbdDevice implements BlockDevice {
   writeZeroes(offset: bigint, length: bigint): void {
     try { this.fallocate(FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, offset, length); } catch (e) {
       if (!(e instanceof Errno) || e.errno !== E.EOPNOTSUPP) throw e;
-      const zeros = Buffer.alloc(1 << 20);
-      for (let at = offset; at < offset + length;) {
-        const n = Number(offset + length - at < BigInt(zeros.length) ? offset + length - at : BigInt(zeros.length));
-        this.write(at, zeros.subarray(0, n));
-        at += BigInt(n);
-      }
+      writeZeroesByHand(this, offset, length);
     }
   }
 
