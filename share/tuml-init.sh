@@ -24,6 +24,13 @@ fi
 
 hostname tuml 2>/dev/null
 
+# The console fds the kernel gave init name the /dev/console under the new
+# /dev: reopen them there, so that ttyname(3) (`tty`) finds the device.
+if [ -t 0 ] && [ -c /dev/console ]; then
+	exec </dev/console >/dev/console
+	[ -t 2 ] && exec 2>/dev/console
+fi
+
 HOME=/root
 SHELL=${SHELL:-/bin/sh}
 TERM=${TERM:-linux}

@@ -172,7 +172,7 @@ export class Kernel implements PlatformHooks {
       try { loc = this.namei.lookupCanonical('/dev/console'); } catch { /* no node: the file has no path */ }
       for (let fd = 0; fd < 3; fd++) {
         if (fd === 2 && spec === null && !hostIsTty(2)) { files.installAt(2, new ConsoleFile(2, 1, 'pipe:[stderr]'), false); continue; }
-        const f = ttyOpen(task, this.console.tty, 2, true);
+        const f = ttyOpen(task, this.console.tty, 2, true, true);   // init's fds are /dev/console's
         f.location = loc;
         files.installAt(fd, f, false);
       }

@@ -23,7 +23,7 @@ registerChrdev(TTYAUX_MAJOR, (task, minor, flags) => {
       return ttyOpen(task, tty, flags, true);
     }
     case 1: {
-      if (k.console) return ttyOpen(task, k.console.tty, flags, true);
+      if (k.console) return ttyOpen(task, k.console.tty, flags, true, true);
       // No host terminal: /dev/console writes to tuml's stdout (reads its stdin), as the boot fds do.
       const acc = flags & O.ACCMODE;
       return new ConsoleFile(acc === O.RDONLY ? 0 : 1, flags, '/dev/console');

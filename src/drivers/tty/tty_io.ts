@@ -120,10 +120,12 @@ export class Tty {
   /**
    * tty_vhangup: every open file of the tty is hung up (reads give end of
    * file, writes EIO), the session leader gets SIGHUP and SIGCONT, and the
-   * tty stops being anyone's controlling terminal.
+   * tty stops being anyone's controlling terminal. Files opened through
+   * /dev/console are not (console_fops is not tty_fops): init's stdio
+   * survives the end of a login session on the console.
    */
   hangup(): void {
-    for (const f of this.files) f.hungUp = true;
+    for (const f of this.files) if (!f.redirected) f.hungUp = true;
     const sid = this.session;
     if (sid !== null) {
       for (const g of this.kernel.groups.values()) {
@@ -153,6 +155,8 @@ const TTY_DEV_MODE = S_IFCHR | 0o620;
 export class TtyFile extends File {
   /** This file was open when the tty hung up (hung_up_tty_fops). */
   hungUp = false;
+  /** Opened through /dev/console (console_fops, redirected_tty_write): never hung up. */
+  redirected = false;
 
   constructor(readonly tty: Tty, flags: number) {
     super(flags);
@@ -248,9 +252,10 @@ export function openSetCtty(task: Task, tty: Tty, flags: number, noctty: boolean
 }
 
 /** Opens a file on tty, with tty_open's checks (a hung-up or exclusive tty). */
-export function ttyOpen(task: Task, tty: Tty, flags: number, noctty: boolean): TtyFile {
+export function ttyOpen(task: Task, tty: Tty, flags: number, noctty: boolean, redirected = false): TtyFile {
   if (tty.exclusive && !task.cred.capable(21 /* CAP_SYS_ADMIN */)) throw new Errno(E.EBUSY);
   const f = new TtyFile(tty, flags);
+  f.redirected = redirected;
   openSetCtty(task, tty, flags, noctty);
   return f;
 }
