@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
+import { readFileSync } from 'node:fs';
 import { tuml, USERS, NOBODY, TUML } from './helpers.js';
 
 /** Starts tuml in the background; resolves with its output when it exits. */
@@ -83,6 +84,21 @@ print('rcode', struct.unpack('>H', r[2:4])[0] & 15)
 `]);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, "('10.0.2.3', 53) True 127.0.0.1\nrcode 3\n");
+});
+
+test('the default root has a resolv.conf for the guest network: libc resolves through 10.0.2.3', () => {
+  // The guest's /etc/hosts loses its entries (on the overlay, not the
+  // host's), so the name goes out by DNS: 10.0.2.3 answers from the host's
+  // resolver, which finds localhost in the host's own /etc/hosts.
+  const r = tuml(['sh', '-c', `
+grep '^nameserver' /etc/resolv.conf
+: > /etc/hosts
+getent ahostsv4 localhost | head -1
+getent hosts no-such-host.invalid; echo "missing: $?"
+`], { rwHost: false });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'nameserver 10.0.2.3\n127.0.0.1       STREAM localhost\nmissing: 2\n');
+  assert.match(readFileSync('/etc/hosts', 'utf8'), /localhost/, "the host's /etc/hosts is untouched");
 });
 
 test('ip shows the guest interfaces and routes; lo down makes 127.0.0.1 unreachable, up again works', () => {

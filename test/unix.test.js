@@ -51,6 +51,15 @@ for (const as of USERS) {
   });
 }
 
+test('python3 UnixStreamServer on a path under /run (the guest\'s tmpfs) on the default root', () => {
+  const script = join(dir, 'server-run.py');
+  writeFileSync(script, SERVER);
+  chmodSync(script, 0o644);
+  const r = tuml(['sh', '-c', `python3 ${script} /run/echo.sock && findmnt -no FSTYPE /run && ls /run/echo.sock`], { rwHost: false });
+  assert.equal(r.stdout, 'socket file: True\necho:HELLO\necho:AGAIN\nserver exit: 0\ntmpfs\n');
+  assert.match(r.stderr, /ls: cannot access '\/run\/echo.sock': No such file or directory/);
+});
+
 const CLIENT = `
 import socket, sys
 name = sys.argv[1]

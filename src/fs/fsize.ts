@@ -20,7 +20,8 @@ function sendXfsz(task: Task): void {
  * signal. pos() is only asked when a limit is set.
  */
 export function writeLimit(task: Task, len: number, pos: () => bigint | null): number {
-  const limit = task.group.rlimits.cur[RLIMIT.FSIZE];
+  // The kernel's own writes at boot (kernelTask) belong to no process: no limit.
+  const limit = task.group?.rlimits.cur[RLIMIT.FSIZE] ?? RLIM_INFINITY;
   if (limit === RLIM_INFINITY || len === 0) return len;
   const at = pos();
   if (at === null) return len;

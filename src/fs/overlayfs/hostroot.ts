@@ -7,7 +7,7 @@
 //                    metadata store), kernel parameter overlay.upper=DIR
 //   --rw-host        the host's tree itself, written through (hostfs), as
 //                    tuml did before; kernel parameter rwhost
-import { mkdirSync, statSync, accessSync, constants } from 'node:fs';
+import { mkdirSync, statSync, accessSync, readFileSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { Cred } from '../../kernel/cred.js';
 import type { Kernel } from '../../kernel/kernel.js';
@@ -16,7 +16,9 @@ import { setupParam } from '../../init/params.js';
 import { HostSuperBlock } from '../hostfs/inode.js';
 import { MetaStore } from '../hostfs/meta.js';
 import { hostfsDir } from '../hostfs/fs_type.js';
-import type { SuperBlock } from '../inode.js';
+import type { Inode, SuperBlock } from '../inode.js';
+import { O } from '../file.js';
+import { guestResolvConf } from '../../net/ipv4/slirp_dns.js';
 import { anonDev } from '../filesystems.js';
 import { OvlSuperBlock } from './super.js';
 import { shmemMount } from '../../mm/shmem.js';
@@ -71,10 +73,26 @@ export function makeRootSuperBlock(k: Kernel, opts: RootOptions): SuperBlock {
   const tmp = shmemMount({ task: null, source: 'tmpfs', data: 'mode=755' });
   tmp.root.mkdir(task, 'upper', 0o755);
   tmp.root.mkdir(task, 'work', 0o700);
+  if (opts.hostRoot === '/') writeResolvConf(task, tmp.root.lookup('upper'));
   return remember(opts, new OvlSuperBlock(task, {
     lowers: [host.root], upper: tmp.root.lookup('upper'), work: tmp.root.lookup('work'), source: 'overlay',
     optionText: `lowerdir=${opts.hostRoot},upperdir=tmpfs:/upper,workdir=tmpfs:/work`,
   }));
+}
+
+/**
+ * The guest's own /etc/resolv.conf in the in-memory layer over the host's /
+ * (guestResolvConf): as if the guest's DHCP client had written it at boot.
+ */
+function writeResolvConf(task: Task, upper: Inode): void {
+  let host = '', etc;
+  try { etc = statSync('/etc'); } catch { return; }
+  try { host = readFileSync('/etc/resolv.conf', 'utf8'); } catch { /* no host file: nameserver only */ }
+  upper.mkdir(task, 'etc', etc.mode & 0o7777);
+  const dir = upper.lookup('etc');
+  dir.setattr(task, { uid: etc.uid, gid: etc.gid });
+  const f = dir.create(task, 'resolv.conf', 0o644, O.WRONLY);
+  try { f.write(task, Buffer.from(guestResolvConf(host)), 0n); } finally { f.put(); }
 }
 
 function remember(opts: RootOptions, sb: SuperBlock): SuperBlock {
