@@ -41,6 +41,8 @@ export abstract class Inode {
   abstract readonly sb: SuperBlock;
   abstract getattr(): Stat;
   get mode(): number { return this.getattr().mode; }
+  /** S_IFMT of the inode: fixed for its life, so a filesystem may answer without asking its store. */
+  fmt(): number { return this.mode & 0o170000; }
   isDir(): boolean { return (this.mode & 0o170000) === 0o040000; }
   isLink(): boolean { return (this.mode & 0o170000) === 0o120000; }
 

@@ -22,7 +22,7 @@ export function mntWantWrite(loc: Location): void {
 
 /** may_open's nodev check: device nodes on a nodev mount do not open. */
 export function mayOpenDev(loc: Location): void {
-  const type = loc.inode.mode & S_IFMT;
+  const type = loc.inode.fmt();
   if ((type === S_IFCHR || type === S_IFBLK) && (loc.mnt.flags & MS.NODEV)) throw new Errno(E.EACCES);
 }
 

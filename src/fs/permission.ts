@@ -99,7 +99,7 @@ export function openMask(flags: number): number {
 export function mayOpen(task: Task, loc: Location, flags: number, mask = openMask(flags)): void {
   if (flags & O.PATH) return;
   const inode = loc.inode;
-  const type = inode.mode & S_IFMT;
+  const type = inode.fmt();
   switch (type) {
     case S_IFLNK: throw new Errno(E.ELOOP);
     case S_IFDIR:

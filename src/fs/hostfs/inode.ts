@@ -81,6 +81,8 @@ export class HostInode extends Inode {
   override get mode(): number {
     try { return this.getattr().mode; } catch { return this.type; }
   }
+  /** The store may make a host file a device node: then its type is the guest's. */
+  override fmt(): number { return this.sb.meta ? super.fmt() : this.type; }
   override isDir(): boolean { return this.type === 0o040000; }
   override isLink(): boolean { return this.type === 0o120000; }
 
@@ -115,12 +117,11 @@ export class HostInode extends Inode {
 
   open(task: Task, flags: number): File {
     if (this.isDir()) return this.openHost(flags);
-    const st = this.getattr();
-    const type = st.mode & S_IFMT;
+    const type = this.fmt();
     if (!(flags & O.PATH)) {
       // Device nodes are the kernel's, whatever filesystem they live on.
-      if (type === S_IFCHR || type === S_IFBLK) return openDevice(task, type, st.rdev, flags);
-      if (type === S_IFIFO) return openFifo(task, `hostfs:${st.dev}:${st.ino}`, flags);
+      if (type === S_IFCHR || type === S_IFBLK) return openDevice(task, type, this.getattr().rdev, flags);
+      if (type === S_IFIFO) { const st = this.getattr(); return openFifo(task, `hostfs:${st.dev}:${st.ino}`, flags); }
       if (type === S_IFSOCK) throw new Errno(E.ENXIO);
     }
     return this.openHost(flags);

@@ -43,6 +43,7 @@ export class OvlInode extends Inode {
   override get mode(): number {
     try { return this.getattr().mode; } catch { return this.current.mode; }
   }
+  override fmt(): number { return this.current.fmt(); }
   override isDir(): boolean { return this.current.isDir(); }
   override isLink(): boolean { return this.current.isLink(); }
 
@@ -80,6 +81,13 @@ export class OvlInode extends Inode {
 
   override lookup(name: string): Inode {
     if (!this.isDir()) throw new Errno(E.ENOTDIR);
+    // The dcache: a name resolved once stays resolved until the overlay
+    // itself changes it (every creation, removal and rename forgets the name
+    // first). The layers may not change under a mounted overlay (Linux's
+    // rule), so there is no revalidation against them; names not found are
+    // looked up again every time.
+    const known = this.children.get(name)?.deref();
+    if (known && !known.dead) { this.sb.touch(known); return known; }
     const r = this.resolveChild(name);
     if (!r) throw new Errno(E.ENOENT);
     const cached = this.children.get(name)?.deref();
@@ -96,6 +104,7 @@ export class OvlInode extends Inode {
 
   private remember(name: string, c: OvlInode): void {
     this.children.set(name, new WeakRef(c));
+    this.sb.touch(c);
     if (this.children.size >= 256 && (this.children.size & (this.children.size - 1)) === 0) {
       for (const [k, v] of this.children) if (!v.deref()) this.children.delete(k);
     }
@@ -156,7 +165,7 @@ export class OvlInode extends Inode {
   override open(task: Task, flags: number): File {
     if (this.isDir()) return new OvlDirFile(this, task, flags);
     if (flags & O.PATH) return new OvlFile(this, this.current.open(task, flags), flags);
-    const type = this.current.getattr().mode & S_IFMT;
+    const type = this.current.fmt();
     if (type !== S_IFREG) return this.current.open(task, flags);   // devices, FIFOs: the kernel's objects
     const write = (flags & O.ACCMODE) !== O.RDONLY || (flags & O.TRUNC) !== 0;
     if (write) this.copyUp(task, (flags & O.TRUNC) === 0);

@@ -24,6 +24,9 @@ export interface OvlConfig {
 /** Bits 56..63 of st_ino say which filesystem an inode number comes from (Linux's xino). */
 const XINO_SHIFT = 56n;
 
+/** How many looked-up objects an overlay keeps alive when nothing else uses them. */
+const RECENT = 4096;
+
 export class OvlSuperBlock implements SuperBlock {
   readonly type = 'overlay';
   readonly dev = anonDev();
@@ -36,6 +39,8 @@ export class OvlSuperBlock implements SuperBlock {
   readonly origins = new Map<string, bigint>();
   private readonly optionText: string;
   private tmpSeq = 0;
+  /** The most recently used objects, kept alive (the dcache's LRU of unused dentries). */
+  private readonly recent = new Set<OvlInode>();
 
   constructor(task: Task | null, cfg: OvlConfig) {
     if (cfg.lowers.length === 0) throw new Errno(E.EINVAL, 'overlay: no lowerdir');
@@ -48,6 +53,13 @@ export class OvlSuperBlock implements SuperBlock {
     this.fsids.set(cfg.lowers[0].getattr().dev, 0n);
     this.style = cfg.upper && task ? probeStyle(task, cfg.work ?? cfg.upper, cfg.userxattr ?? false) : { chr: true, prefix: 'trusted.overlay.' };
     this.root = new OvlInode(this, null, '', cfg.upper, cfg.lowers);
+  }
+
+  /** Marks an object as just used; the least recently used beyond RECENT may be collected. */
+  touch(o: OvlInode): void {
+    this.recent.delete(o);
+    this.recent.add(o);
+    if (this.recent.size > RECENT) this.recent.delete(this.recent.values().next().value!);
   }
 
   get readOnly(): boolean { return this.root.upper === null; }

@@ -82,7 +82,7 @@ function openTmpfile(k: Kernel, t: Task, dirfd: number, path: string, flags: num
 
 function openLocation(t: Task, loc: Location, flags: number): File {
   const inode = loc.inode;
-  const type = inode.mode & S_IFMT;
+  const type = inode.fmt();
   if (!(flags & O.PATH)) {
     mayOpenDev(loc);
     // A write, or a truncation, through a read-only mount (devices and FIFOs are not the filesystem's).
