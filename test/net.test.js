@@ -48,6 +48,29 @@ for (const as of USERS) {
     assert.equal(b.stdout, 'machine B\n'.repeat(3));
   });
 
+  test(`python3 -m http.server on 127.0.0.1:80 answers curl in the same machine, two machines at once, the host's port 80 held meanwhile (${as})`, async () => {
+    // The host's own 127.0.0.1:80 is taken by the test where it may bind it
+    // (root): the guests' port 80 is theirs, not the host's.
+    const host = http.createServer((req, res) => res.end('the host\n'));
+    const held = await new Promise((r) => { host.once('error', () => r(false)); host.listen(80, '127.0.0.1', () => r(true)); });
+    const serve = (name) => ['sh', '-c', `
+mkdir -p /srv/www && echo "machine ${name}" > /srv/www/id.txt
+python3 -m http.server 80 --bind 127.0.0.1 --directory /srv/www >/dev/null 2>&1 &
+for i in $(seq 100); do curl -sf http://127.0.0.1:80/id.txt && break; sleep 0.1; done
+curl -sf http://127.0.0.1/id.txt
+kill $!`];
+    try {
+      const [a, b] = await Promise.all([tumlAsync(serve('A'), as), tumlAsync(serve('B'), as)]);
+      assert.equal(a.status, 0, a.stderr);
+      assert.equal(b.status, 0, b.stderr);
+      assert.equal(a.stdout, 'machine A\n'.repeat(2));
+      assert.equal(b.stdout, 'machine B\n'.repeat(2));
+      if (held) assert.equal(await (await fetch('http://127.0.0.1:80/')).text(), 'the host\n');
+    } finally {
+      host.close();
+    }
+  });
+
   test(`a guest fetches from a server on the host's loopback through 10.0.2.2 (${as})`, async () => {
     const server = http.createServer((req, res) => res.end(`host says hi to ${req.socket.remoteAddress}`));
     await new Promise((r) => server.listen(0, '127.0.0.1', r));
