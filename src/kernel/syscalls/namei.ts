@@ -6,7 +6,7 @@ import { Errno, E } from '../../host/errno.js';
 import { File, O, S_IFMT, S_IFDIR, S_IFLNK, S_IFREG, S_IFIFO, S_IFCHR, S_IFBLK, S_IFSOCK, encodeStat, type Stat } from '../../fs/file.js';
 import { AT_FDCWD, joinPath, RESOLVE, type Location } from '../../fs/namei.js';
 import { dPathOf } from '../../fs/d_path.js';
-import { isMounted } from '../../fs/mount.js';
+import { isMounted, MS } from '../../fs/mount.js';
 import { mntWantWrite, mayOpenDev } from '../../fs/namespace.js';
 import { FifoOpen, openFifoAsync } from '../../fs/pipe.js';
 import type { Inode, SetAttr } from '../../fs/inode.js';
@@ -238,16 +238,31 @@ register('statx', (k, t, a) => {
   return 0;
 });
 
+/**
+ * statfs of the filesystem at loc: the filesystem's numbers, and f_flags
+ * from the mount and superblock flags as Linux's calculate_f_flags gives
+ * them (ST_* has the MS_* values for these, ST_RELATIME aside).
+ */
 function statfsOf(loc: Location): Buffer {
   const sb = loc.mnt.sb;
-  if (sb.statfs) return sb.statfs();
-  const b = Buffer.alloc(120);
-  b.writeBigInt64LE(0x9fa0n, 0);     // f_type (PROC_SUPER_MAGIC for pseudo filesystems)
-  b.writeBigInt64LE(4096n, 8);       // f_bsize
-  b.writeBigInt64LE(255n, 88);       // f_namelen
-  b.writeBigInt64LE(4096n, 96);      // f_frsize
+  let b: Buffer;
+  if (sb.statfs) b = sb.statfs();
+  else {
+    // A filesystem with nothing to count: the block size and name length only.
+    b = Buffer.alloc(120);
+    b.writeBigInt64LE(0x9fa0n, 0);     // f_type (PROC_SUPER_MAGIC for pseudo filesystems)
+    b.writeBigInt64LE(4096n, 8);       // f_bsize
+    b.writeBigInt64LE(255n, 64);       // f_namelen
+    b.writeBigInt64LE(4096n, 72);      // f_frsize
+  }
+  const m = loc.mnt.flags;
+  let flags = ST_VALID | (m & (MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.NOATIME | MS.NODIRATIME | MS.SYNCHRONOUS | MS.MANDLOCK));
+  if (loc.mnt.readOnly) flags |= MS.RDONLY;
+  if (m & MS.RELATIME) flags |= ST_RELATIME;
+  b.writeBigInt64LE(BigInt(flags), 80);   // f_flags
   return b;
 }
+const ST_VALID = 0x20, ST_RELATIME = 0x1000;
 register('statfs', (k, t, a) => { t.mem.write(a[1], statfsOf(k.namei.resolve(t, AT_FDCWD, str(t, a[0]), { follow: true }))); return 0; });
 register('fstatfs', (_k, t, a) => {
   const f = t.files.get(int(a[0]));
