@@ -97,8 +97,12 @@ function mountRootSb(k: Kernel, hostRoot: string, flags: number, rootOpts: { rwH
 function kernMount(k: Kernel, root: Location, type: string, path: string, flags: number, data = ''): boolean {
   try { getFilesystem(type); } catch { return false; }
   let target: Location;
-  try { target = k.namei.kernPath(path, root); } catch { return false; }
-  if (!target.inode.isDir()) return false;
+  try { target = k.namei.kernPath(path, root); } catch (e) {
+    // A root without the directory (a minimal image): nothing to mount on, said in the log.
+    k.log.printk(KERN.INFO, `tuml: no ${path} to mount ${type} on: ${e instanceof Errno ? strerror(e.errno) : String(e)}`);
+    return false;
+  }
+  if (!target.inode.isDir()) { k.log.printk(KERN.INFO, `tuml: ${path} is not a directory: ${type} not mounted`); return false; }
   try {
     doMount(k, null, { source: type, target, type, flags, data });
     return true;
