@@ -213,6 +213,9 @@ export class PiFutexes {
         timer = setTimeout(() => end(leave(() => resolve('timeout'))), Math.max(0, ms));
       }
       t.interrupt = onSignal;
+      // A signal that came between this call's start and its sleep (sched.ts sleepOn).
+      const missed = t.missedSignal;
+      if (missed !== null) { t.missedSignal = null; onSignal(missed); }
     });
   }
 

@@ -411,13 +411,17 @@ export class Kernel implements PlatformHooks {
     const ignored = act.handler === SIG_IGN || (act.handler === SIG_DFL && (ignoredByDefault(sig) || isStopSignal(sig)));
     if (ignored && sig !== SIG.KILL) return;
     const candidates = thread ? [thread] : [...g.threads];
+    let awake: Task | null = null;
     for (const t of candidates) {
-      if (!t.interrupt) continue;
+      if (!t.interrupt && awake) continue;
       const blocked = t.tempMask ?? hostSignalMasks(t.host.tid)?.blocked ?? 0n;
       if ((blocked & sigbit(sig)) && sig !== SIG.KILL) continue;
+      if (!t.interrupt) { awake = t; continue; }
       t.interrupt(sig);
       return;
     }
+    // Nobody asleep takes it: a thread between two sleeps of a call must not sleep again.
+    if (awake && awake.missedSignal === null) awake.missedSignal = sig;
   }
 
   /** How a call interrupted by sig ends: restarted (SA_RESTART) or -EINTR. */

@@ -16,6 +16,8 @@ export class Interrupted extends Error {
  */
 export function sleepOn(task: Task, queues: WaitQueue[], timeoutMs: number | null = null): Promise<boolean> {
   return new Promise((resolve, reject) => {
+    const missed = task.missedSignal;
+    if (missed !== null) { task.missedSignal = null; reject(new Interrupted(missed)); return; }
     const removers: (() => void)[] = [];
     let timer: NodeJS.Timeout | null = null;
     const done = () => {

@@ -88,6 +88,12 @@ export class Task {
   sighand: SigHand;
   /** The blocked system call's way out when a signal must interrupt it. */
   interrupt: ((sig: number) => void) | null = null;
+  /**
+   * A signal that came while this task was in a system call but not asleep
+   * (between two sleeps of one call): its next sleep in the call ends at
+   * once, as Linux's signal_pending() check before schedule() does.
+   */
+  missedSignal: number | null = null;
   /** The signal mask of a ppoll/pselect6/epoll_pwait in progress (it replaces the thread's). */
   tempMask: bigint | null = null;
   /** set_tid_address / CLONE_CHILD_CLEARTID pointer. */

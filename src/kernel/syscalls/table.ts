@@ -40,6 +40,7 @@ export function implemented(): Set<string> {
 }
 
 export function dispatchSyscall(k: Kernel, task: Task, th: HostThread): void {
+  task.missedSignal = null;   // taken on the host before this call began
   const nr = th.nr();
   const args = th.args();
   const entry = table.get(nr);
