@@ -124,6 +124,27 @@ getent hosts no-such-host.invalid; echo "missing: $?"
   assert.match(readFileSync('/etc/hosts', 'utf8'), /localhost/, "the host's /etc/hosts is untouched");
 });
 
+test('ping: the machine answers on its loopback and slirp for 10.0.2.2; lo down, no answer; an unprivileged ping socket', () => {
+  const r = tuml(['sh', '-c', `
+busybox ping -c1 127.0.0.1 | grep -o 'bytes from 127.0.0.1: seq=0 ttl=64'
+busybox ping -c1 -W 3 10.0.2.2 | grep -o '1 packets received'
+busybox ping -c1 -W 1 192.0.2.1 | grep -o '0 packets received'
+ip link set lo down
+busybox ping -c1 127.0.0.1 2>&1 | grep -o 'Network is unreachable'
+ip link set lo up
+setpriv --reuid=1000 --regid=1000 --clear-groups /usr/bin/python3 -c '
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP)
+s.sendto(struct.pack(">BBHHH", 8, 0, 0, 0, 7) + b"hello", ("127.0.0.1", 0))
+r, a = s.recvfrom(100)
+t, c, ck, ident, seq = struct.unpack(">BBHHH", r[:8])
+print(a, t, c, ident == s.getsockname()[1], seq, r[8:])
+'
+`]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "bytes from 127.0.0.1: seq=0 ttl=64\n1 packets received\n0 packets received\nNetwork is unreachable\n('127.0.0.1', 0) 0 0 True 7 b'hello'\n");
+});
+
 test('ip shows the guest interfaces and routes; lo down makes 127.0.0.1 unreachable, up again works', () => {
   const r = tuml(['sh', '-c', `
 ip -o -4 addr | awk '{print $2, $4}'

@@ -16,11 +16,12 @@ const IPV6_V6ONLY = 26;
 const EPHEMERAL_LOW = 32768, EPHEMERAL_HIGH = 60999;
 const PROT_SOCK = 1024;
 
-type Proto = 'tcp' | 'udp';
+/** The port spaces: TCP's, UDP's, and the identifiers of ping sockets. */
+type Proto = 'tcp' | 'udp' | 'ping';
 const tables = new WeakMap<Net, Record<Proto, Map<number, Set<InetSocket>>>>();
 function portTable(net: Net, proto: Proto): Map<number, Set<InetSocket>> {
   let t = tables.get(net);
-  if (!t) { t = { tcp: new Map(), udp: new Map() }; tables.set(net, t); }
+  if (!t) { t = { tcp: new Map(), udp: new Map(), ping: new Map() }; tables.set(net, t); }
   return t[proto];
 }
 

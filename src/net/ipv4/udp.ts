@@ -5,19 +5,16 @@
 import dgram from 'node:dgram';
 import { Errno, E } from '../../host/errno.js';
 import type { Task } from '../../kernel/task.js';
-import { POLL } from '../../fs/file.js';
-import { MSG, RCV_SHUTDOWN, recvResult, type RecvMsg, type SendMsg } from '../socket.js';
+import type { SendMsg } from '../socket.js';
 import type { Net } from '../core/dev.js';
-import { hostErrno, encodeSockAddr, formatAddr, guestAddressOf, hostAddressOf, isAny, parseIp, routeOf, SLIRP, sourceFor, unmap, type SockAddr } from './inet_addr.js';
+import { hostErrno, formatAddr, guestAddressOf, hostAddressOf, isAny, routeOf, SLIRP, sourceFor, unmap, type SockAddr } from './inet_addr.js';
 import { InetSocket } from './inet_sock.js';
+import { InetDgramSocket } from './datagram.js';
 import { answerDns } from './slirp_dns.js';
 
 const MAX_PAYLOAD = 65507;
-interface Datagram { data: Buffer; from: SockAddr }
 
-export class UdpSocket extends InetSocket {
-  private readonly rxq: Datagram[] = [];
-  private rxBytes = 0;
+export class UdpSocket extends InetDgramSocket {
   private host: dgram.Socket | null = null;
 
   constructor(net: Net, owner: { uid: number; gid: number }, family: number, type: number, protocol: number, flags: number) {
@@ -34,10 +31,6 @@ export class UdpSocket extends InetSocket {
     this.autobind();
     this.remote = { family: this.family, addr: dst.addr, port: dst.port };
     if (isAny(unmap(this.local.addr))) this.local = { ...this.local, addr: this.inFamily(sourceFor(this.net, dst.addr)) };
-  }
-
-  private inFamily(a: Buffer): Buffer {
-    return this.family === 10 && a.length === 4 ? Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]), a]) : a;
   }
 
   override sendmsg(t: Task, msg: SendMsg): number {
@@ -88,57 +81,6 @@ export class UdpSocket extends InetSocket {
     s.on('error', (e) => { this.err = hostErrno(e, E.EIO); this.waitq.wake(); });
     s.unref();
     return s;
-  }
-
-  /** A datagram arrives; dropped when the receive buffer is full, as UDP does. */
-  enqueue(d: Datagram): void {
-    if (this.shutdownMask & RCV_SHUTDOWN) return;
-    if (this.remote && !(unmap(this.remote.addr).equals(unmap(d.from.addr)) && this.remote.port === d.from.port)) return;
-    if (this.rxBytes + d.data.length > this.rcvbuf) return;
-    this.rxq.push(d);
-    this.rxBytes += d.data.length;
-    this.waitq.wake();
-  }
-
-  override async recvmsg(t: Task, len: number, flags: number): Promise<RecvMsg> {
-    if (flags & MSG.OOB) throw new Errno(E.EOPNOTSUPP);
-    const nonblock = (flags & MSG.DONTWAIT) !== 0 || this.nonblock;
-    const deadline = this.deadline(false);
-    for (;;) {
-      const d = this.rxq[0];
-      if (d) {
-        if (!(flags & MSG.PEEK)) { this.rxq.shift(); this.rxBytes -= d.data.length; }
-        const data = d.data.subarray(0, len);
-        const trunc = d.data.length > len;
-        return recvResult(data, {
-          result: trunc && (flags & MSG.TRUNC) ? d.data.length : data.length,
-          name: encodeSockAddr({ ...d.from, family: this.family, addr: this.inFamily(unmap(d.from.addr)) }),
-          flags: trunc ? MSG.TRUNC : 0,
-        });
-      }
-      const e = this.takeError();
-      if (e) throw new Errno(e);
-      if (this.shutdownMask & RCV_SHUTDOWN) return recvResult(Buffer.alloc(0));
-      if (nonblock) throw new Errno(E.EAGAIN);
-      await this.sleep(t, [this.waitq], deadline);
-    }
-  }
-
-  protected override inq(): number { return this.rxq[0]?.data.length ?? 0; }
-
-  override shutdown(how: number): void {
-    if (how < 0 || how > 2) throw new Errno(E.EINVAL);
-    if (!this.remote) throw new Errno(E.ENOTCONN);
-    this.shutdownMask |= how + 1;
-    this.waitq.wake();
-  }
-
-  override poll(): number {
-    let m = POLL.OUT | POLL.WRNORM;
-    if (this.rxq.length || (this.shutdownMask & RCV_SHUTDOWN)) m |= POLL.IN | POLL.RDNORM;
-    if (this.err) m |= POLL.ERR;
-    if (this.shutdownMask === 3) m |= POLL.HUP;
-    return m;
   }
 
   protected override release(): void {
