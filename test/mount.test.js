@@ -247,3 +247,18 @@ test('the scratch trees are left as they were', () => {
   assert.deepEqual(readdirSync(join(d, 'a')).sort(), ['f', 'g']);
   assert.deepEqual(readdirSync(join(d, 'b')), []);
 });
+
+test('a block device has one superblock while mounted: mount -o loop keeps its loop device, a second mount shares it, ro elsewhere and mkfs are refused', () => {
+  const r = tuml(['/bin/sh', '-c', `
+truncate -s 16M /dev/shm/img && mkfs.ext2 -q /dev/shm/img && mkdir -p /mnt/e /mnt/f
+mount -n -o loop /dev/shm/img /mnt/e && losetup -a
+echo data > /mnt/e/f && mkfifo /mnt/e/fifo && ls -l /mnt/e/fifo | cut -c1
+mount -n /dev/loop0 /mnt/f && cat /mnt/f/f
+mount -n -o ro /dev/loop0 /mnt/e 2>/dev/null; echo "ro mount: $?"
+mkfs.ext2 -q /dev/loop0 2>&1; echo "mkfs: $?"
+umount -n /mnt/f && losetup -a | wc -l
+umount -n /mnt/e && losetup -a | wc -l
+e2fsck -fn /dev/shm/img >/dev/null && echo clean`], { rwHost: false });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, '/dev/loop0: [0037]:2 (/dev/shm/img)\np\ndata\nro mount: 32\n/dev/loop0 is mounted; will not make a filesystem here!\nmkfs: 1\n1\n0\nclean\n'.replace('[0037]:2', r.stdout.match(/\[\w+\]:\d+/)?.[0] ?? '?'));
+});

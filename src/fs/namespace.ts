@@ -6,6 +6,7 @@ import type { Kernel } from '../kernel/kernel.js';
 import type { Task } from '../kernel/task.js';
 import { CAP } from '../kernel/cred.js';
 import { getBdev, type BlockDevice } from '../block/blkdev.js';
+import { killSuper, mountBdev } from './super.js';
 import { getFilesystem } from './filesystems.js';
 import { S_IFMT, S_IFBLK, S_IFCHR } from './file.js';
 import { AT_FDCWD, joinPath, sameLocation } from './namei.js';
@@ -126,7 +127,8 @@ function newMount(k: Kernel, t: Task | null, a: MountArgs, flags: number): Mount
   const bdev = fst.requiresDev ? sourceBdev(k, t, a.source) : undefined;
   if (bdev?.readOnly && !(flags & MS.RDONLY)) throw new Errno(E.EACCES);
   checkMnt(t, k, a.target.mnt);
-  const sb = fst.mount({ kernel: k, task: t, source: a.source ?? 'none', flags, data: a.data, bdev });
+  const req = { kernel: k, task: t, source: a.source ?? 'none', flags, data: a.data };
+  const sb = bdev ? mountBdev(fst, { ...req, bdev }) : fst.mount(req);
   setSbReadOnly(sb, (flags & MS.RDONLY) !== 0);
   const m = new Mount(sb, mntFlagsOf(flags, null));
   if (a.target.inode.isDir() !== sb.root.isDir()) { releaseMount(m); throw new Errno(E.ENOTDIR); }
@@ -274,7 +276,7 @@ function umountTree(k: Kernel, m: Mount): void {
 
 function releaseMount(m: Mount): void {
   m.sb.sync?.();
-  if (m.release()) m.sb.kill?.();
+  if (m.release()) killSuper(m.sb);
 }
 
 // ---- pivot_root, chroot, namespaces ----

@@ -13,6 +13,7 @@ import { doMount } from '../fs/namespace.js';
 import { majorMinor } from '../fs/proc/mounts.js';
 import '../fs/hostfs/fs_type.js';
 import { makeRootSuperBlock } from '../fs/overlayfs/hostroot.js';
+import { mountBdev } from '../fs/super.js';
 import '../fs/proc/fs_type.js';
 
 /**
@@ -85,7 +86,7 @@ function mountRootSb(k: Kernel, hostRoot: string, flags: number, rootOpts: { rwH
     let type;
     try { type = getFilesystem(name); } catch { throw new Error(`VFS: rootfstype=${name}: unknown filesystem type`); }
     try {
-      return type.mount({ kernel: k, task: null, source: `/dev/${bdev.name}`, flags, data: p.rootflags, bdev });
+      return mountBdev(type, { kernel: k, task: null, source: `/dev/${bdev.name}`, flags, data: p.rootflags, bdev });
     } catch (e) {
       tried.push(`${name}: ${e instanceof Errno ? strerror(e.errno) : e instanceof Error ? e.message : String(e)}`);
     }

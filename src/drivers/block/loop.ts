@@ -9,6 +9,7 @@ import { File, S_IFBLK, S_IFCHR, S_IFMT, S_IFREG, anonStat, type Stat } from '..
 import { addBdev, getBdev, removeBdev, type BlockDevice, writeZeroesByHand } from '../../block/blkdev.js';
 import { bdevState, resetBdevState } from '../../block/bdev.js';
 import { BlockDeviceFile } from '../../block/fops.js';
+import { dPath } from '../../fs/d_path.js';
 import { addDeviceNode, mkdev, registerBlkdev, removeDeviceNode } from '../registry.js';
 import { registerMisc } from '../char/misc.js';
 
@@ -88,10 +89,10 @@ export class LoopDevice implements BlockDevice {
     };
   }
 
-  /** The backing file's name as losetup shows it (lo_file_name, or the file's path). */
+  /** The backing file's path as sysfs's backing_file shows it (file_path: from the root, across mounts). */
   backingFile(): string | null {
     if (!this.file) return null;
-    return this.file.location?.path ?? this.file.describe();
+    return this.file.location ? dPath(this.file.location, null) : this.file.describe();
   }
 
   read(offset: bigint, length: number): Buffer {
