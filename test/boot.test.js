@@ -71,6 +71,25 @@ test('the kernel log: boot messages with loglevel=, none with quiet; dmesg reads
   assert.match(r.stdout, /umid: box1\n/);
 });
 
+test('/dev/kmsg: one record per read, writes with <N> become log records, dmesg (util-linux) reads them', () => {
+  const r = tumlRaw(['run', 'quiet', '--', '/bin/sh', '-c', `
+head -n 1 /dev/kmsg | sed 's/,[0-9]*,-;/,T,-;/'
+echo "<11>from the guest" > /dev/kmsg
+dmesg -x | grep 'from the guest' | sed 's/\\[.*\\]/[T]/'
+python3 -c '
+import os
+fd = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
+os.lseek(fd, 0, os.SEEK_END)
+try: os.read(fd, 8192)
+except BlockingIOError: print("EAGAIN at the end")
+fd = os.open("/dev/kmsg", os.O_RDONLY)
+try: os.read(fd, 8)
+except OSError as e: print("short buffer:", e.strerror)
+'`]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, '5,0,T,-;Linux version 6.1.0-tuml (tuml) #1 SMP PREEMPT_DYNAMIC tuml\nuser  :err   : [T] from the guest\nEAGAIN at the end\nshort buffer: Invalid argument\n');
+});
+
 for (const as of USERS) {
   test(`root= a host directory, as hostfs; rootfstype=hostfs rootflags= as UML writes it (${as})`, () => {
     const d = busyboxRoot();

@@ -44,9 +44,9 @@ export class KernelLog {
     this.wait.wake();
   }
 
-  /** The records from seq on, as syslog(2) formats them: "<L>[ secs.usecs] text". */
+  /** The records from seq on, as syslog(2) formats them: "<PRIO>[ secs.usecs] text", PRIO the facility and level. */
   format(from: number): string {
-    return this.records.filter((r) => r.seq >= from).map((r) => `<${r.level}>${prefixTime(r)} ${r.text}\n`).join('');
+    return this.records.filter((r) => r.seq >= from).map((r) => `<${(r.facility << 3) | r.level}>${prefixTime(r)} ${r.text}\n`).join('');
   }
 
   get firstSeq(): number { return this.records[0]?.seq ?? this.nextSeq; }

@@ -1,9 +1,11 @@
-// The memory devices (drivers/char/mem.c and random.c): major 1.
+// The memory devices (drivers/char/mem.c and random.c): major 1, with
+// /dev/kmsg (1:11) from kmsg.ts.
 import { randomFillSync } from 'node:crypto';
 import { Errno, E } from '../../host/errno.js';
 import type { Task } from '../../kernel/task.js';
 import { anonStat, File, S_IFCHR, type Stat } from '../../fs/file.js';
 import { addDeviceNode, mkdev, registerChrdev } from '../registry.js';
+import { KmsgFile } from './kmsg.js';
 
 type Kind = 'null' | 'zero' | 'full' | 'random' | 'urandom';
 const MINORS: Record<number, Kind> = { 3: 'null', 5: 'zero', 7: 'full', 8: 'random', 9: 'urandom' };
@@ -30,7 +32,8 @@ class MemFile extends File {
   override llseek(): bigint { return 0n; }
 }
 
-registerChrdev(1, (_task, minor, flags) => {
+registerChrdev(1, (task, minor, flags) => {
+  if (minor === 11) return new KmsgFile(task.kernel.log, flags);
   const kind = MINORS[minor];
   if (!kind) throw new Errno(E.ENXIO);
   return new MemFile(kind, minor, flags);
