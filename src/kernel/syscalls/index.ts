@@ -17,3 +17,4 @@ import './futex.js';
 import './socket.js';
 import './mount.js';
 import './syslog.js';
+import './inotify.js';

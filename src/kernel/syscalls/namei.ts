@@ -17,6 +17,7 @@ import { int, long, register, uint } from './table.js';
 import { truncateLimit } from '../../fs/fsize.js';
 import { fileRemovePrivs, inodePermission, MAY, mayCreate, mayDelete, mayLookup, mayOpen, setattrPrepare } from '../../fs/permission.js';
 import { Cred } from '../cred.js';
+import { IN, keyOfName, notifyCreate, notifyDelete, notifyLoc, notifyOpen, notifyRename } from '../../fs/notify/fsnotify.js';
 
 const AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_SYMLINK_FOLLOW = 0x400,
   AT_NO_AUTOMOUNT = 0x800, AT_EMPTY_PATH = 0x1000, AT_EACCESS = 0x200, AT_STATX_SYNC_TYPE = 0x6000;
@@ -55,6 +56,7 @@ export async function openFile(k: Kernel, t: Task, dirfd: number, path: string, 
     throw e;
   }
   file.location = loc;
+  notifyOpen(k, file);
   return file;
 }
 
@@ -133,6 +135,7 @@ function openCreate(k: Kernel, t: Task, dirfd: number, path: string, flags: numb
   mntWantWrite(dir);
   mayCreate(t, dir.inode);
   const file = dir.inode.create(t, name, (mode & 0o7777 & ~t.fs.umask), flags & ~O.EXCL);
+  notifyCreate(k, dir.inode, name, false);
   const loc = { mnt: dir.mnt, inode: dir.inode.lookup(name), path: dir.path === '/' ? '/' + name : `${dir.path}/${name}` };
   return { file, loc };
 }
@@ -352,6 +355,7 @@ function mkdirAt(k: Kernel, t: Task, dirfd: number, path: string, mode: number):
   mayCreate(t, dir.inode);
   // vfs_prepare_mode: a new directory takes only the permission and sticky bits.
   dir.inode.mkdir(t, name, mode & 0o1777 & ~t.fs.umask);
+  notifyCreate(k, dir.inode, name, true);
   return 0;
 }
 register('mkdir', (k, t, a) => mkdirAt(k, t, AT_FDCWD, str(t, a[0]), int(a[1])));
@@ -368,6 +372,7 @@ function mknodAt(k: Kernel, t: Task, dirfd: number, path: string, mode: number, 
   if ((type === S_IFCHR || type === S_IFBLK) && !t.cred.capable(CAP.MKNOD)) throw new Errno(E.EPERM);
   const perm = (mode & 0o7777) & ~t.fs.umask;
   dir.inode.mknod(t, name, (mode & S_IFMT) | perm, dev);
+  notifyCreate(k, dir.inode, name, false);
   return 0;
 }
 register('mknod', (k, t, a) => mknodAt(k, t, AT_FDCWD, str(t, a[0]), int(a[1]), a[2]));
@@ -385,17 +390,23 @@ function unlinkAt(k: Kernel, t: Task, dirfd: number, path: string, flags: number
   if (flags & AT_REMOVEDIR) {
     if (p.name === '.') throw new Errno(E.EINVAL);
     if (p.name === '..') throw new Errno(E.ENOTEMPTY);
-    mayDelete(t, p.dir.inode, p.dir.inode.lookup(p.name));
+    const victim = p.dir.inode.lookup(p.name);
+    mayDelete(t, p.dir.inode, victim);
     if (isMountPoint(k, p.dir, p.name)) throw new Errno(E.EBUSY);
+    const key = keyOfName(k, p.dir.inode, p.name);
     p.dir.inode.rmdir(t, p.name);
+    notifyDelete(k, p.dir.inode, p.name, key, victim, true);
   } else {
     if (p.trailingSlash) {
       const child = p.dir.inode.lookup(p.name);
       throw new Errno(child.isDir() ? E.EISDIR : E.ENOTDIR);
     }
     if (p.name === '.' || p.name === '..') throw new Errno(E.EISDIR);
-    mayDelete(t, p.dir.inode, p.dir.inode.lookup(p.name));
+    const victim = p.dir.inode.lookup(p.name);
+    mayDelete(t, p.dir.inode, victim);
+    const key = keyOfName(k, p.dir.inode, p.name);
     p.dir.inode.unlink(t, p.name);
+    notifyDelete(k, p.dir.inode, p.name, key, victim, false);
   }
   return 0;
 }
@@ -414,9 +425,13 @@ function renameAt(k: Kernel, t: Task, olddir: number, oldpath: string, newdir: n
   mntWantWrite(o.dir);
   const source = o.dir.inode.lookup(o.name);
   if ((o.trailingSlash || n.trailingSlash) && !source.isDir()) throw new Errno(E.ENOTDIR);
-  mayRename(t, o.dir.inode, source, n.dir.inode, lookupOrNull(n.dir, n.name), flags);
+  const target = lookupOrNull(n.dir, n.name);
+  mayRename(t, o.dir.inode, source, n.dir.inode, target, flags);
   if (isMountPoint(k, o.dir, o.name) || isMountPoint(k, n.dir, n.name)) throw new Errno(E.EBUSY);
+  const replaced = target && !(flags & RENAME_EXCHANGE) ? { key: keyOfName(k, n.dir.inode, n.name), inode: target } : null;
   o.dir.inode.rename(t, o.name, n.dir.inode, n.name, flags);
+  notifyRename(k, o.dir.inode, o.name, n.dir.inode, n.name, source, replaced);
+  if (target && (flags & RENAME_EXCHANGE)) notifyRename(k, n.dir.inode, n.name, o.dir.inode, o.name, target, null);
   return 0;
 }
 const RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2, RENAME_WHITEOUT = 4;
@@ -468,6 +483,8 @@ function linkAt(k: Kernel, t: Task, olddir: number, oldpath: string, newdir: num
   mayCreate(t, n.dir.inode);
   if (old.inode.isDir()) throw new Errno(E.EPERM);
   n.dir.inode.link(t, old.inode, n.name);
+  notifyLoc(k, old, IN.ATTRIB);   // its link count
+  notifyCreate(k, n.dir.inode, n.name, false);
   return 0;
 }
 register('link', (k, t, a) => linkAt(k, t, AT_FDCWD, str(t, a[0]), AT_FDCWD, str(t, a[1]), 0));
@@ -480,6 +497,7 @@ function symlinkAt(k: Kernel, t: Task, target: string, dirfd: number, path: stri
   mntWantWrite(n.dir);
   mayCreate(t, n.dir.inode);
   n.dir.inode.symlink(t, target, n.name);
+  notifyCreate(k, n.dir.inode, n.name, false);
   return 0;
 }
 register('symlink', (k, t, a) => symlinkAt(k, t, str(t, a[0]), AT_FDCWD, str(t, a[1])));
@@ -501,6 +519,7 @@ function fdLoc(t: Task, fd: number): Location {
 function setattr(t: Task, loc: Location, attr: SetAttr, chown = false): number {
   mntWantWrite(loc);
   loc.inode.setattr(t, setattrPrepare(t, loc.inode, attr, chown));
+  notifyLoc(t.kernel, loc, IN.ATTRIB);
   return 0;
 }
 
@@ -535,6 +554,7 @@ register('truncate', (k, t, a) => {
   truncateLimit(t, len, () => loc.inode.getattr().size);
   fileRemovePrivs(t, loc.inode, () => loc.inode.getattr());
   loc.inode.setattr(t, { size: len });
+  notifyLoc(k, loc, IN.MODIFY);
   return 0;
 });
 

@@ -10,6 +10,7 @@ import { fcntlGetlk, fcntlSetlk, sysFlock } from '../../fs/locks.js';
 import { fileRemovePrivs } from '../../fs/permission.js';
 import type { Task } from '../task.js';
 import { int, long, register, size, uint } from './table.js';
+import { IN, notifyFile } from '../../fs/notify/fsnotify.js';
 
 const MAX_RW = 0x7ffff000;
 const IOV_MAX = 1024;
@@ -37,13 +38,16 @@ async function readInto(t: Task, f: File, addr: bigint, len: number, pos: bigint
   if (f.location?.inode.isDir()) throw new Errno(E.EISDIR);
   const data = await f.read(t, Math.min(len, MAX_RW), pos);
   if (data.length) t.mem.write(addr, data);
+  if (data.length) notifyFile(t.kernel, f, IN.ACCESS);
   return data.length;
 }
 
 async function writeFrom(t: Task, f: File, addr: bigint, len: number, pos: bigint | null): Promise<number> {
   const data = len ? t.mem.read(addr, Math.min(len, MAX_RW)) : Buffer.alloc(0);
   if (data.length) removePrivs(t, f);
-  return f.write(t, data, pos);
+  const n = await f.write(t, data, pos);
+  if (n > 0) notifyFile(t.kernel, f, IN.MODIFY);
+  return n;
 }
 
 function checkPos(pos: bigint): bigint {
@@ -92,13 +96,16 @@ async function readv(t: Task, f: File, iovs: Iov[], pos: bigint | null): Promise
     t.mem.write(v.base, data.subarray(off, off + n));
     off += n;
   }
+  if (data.length) notifyFile(t.kernel, f, IN.ACCESS);
   return data.length;
 }
 
 async function writev(t: Task, f: File, iovs: Iov[], pos: bigint | null): Promise<number> {
   const data = Buffer.concat(iovs.map((v) => (v.len ? t.mem.read(v.base, v.len) : Buffer.alloc(0))));
   if (data.length) removePrivs(t, f);
-  return f.write(t, data, pos);
+  const n = await f.write(t, data, pos);
+  if (n > 0) notifyFile(t.kernel, f, IN.MODIFY);
+  return n;
 }
 
 const posArg = (v: bigint) => { const p = long(v); return p === -1n ? null : checkPos(p); };
@@ -300,6 +307,7 @@ register('ftruncate', (_k, t, a) => {
   truncateLimit(t, len, () => f.stat().size);
   removePrivs(t, f);
   f.truncate(len);
+  notifyFile(t.kernel, f, IN.MODIFY);
   return 0;
 });
 register('fadvise64', (_k, t, a) => {

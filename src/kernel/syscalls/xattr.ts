@@ -7,6 +7,7 @@ import type { Kernel } from '../kernel.js';
 import type { Task } from '../task.js';
 import { int, register, size } from './table.js';
 import { mntWantWrite } from '../../fs/namespace.js';
+import { IN, notifyInode } from '../../fs/notify/fsnotify.js';
 
 const XATTR_NAME_MAX = 255, XATTR_SIZE_MAX = 65536;
 const XATTR_CREATE = 1, XATTR_REPLACE = 2;
@@ -53,12 +54,14 @@ function set(t: Task, ino: Inode, a: bigint[]): number {
   if (len > XATTR_SIZE_MAX) throw new Errno(E.E2BIG);
   xattrPermission(t, ino, name, MAY.WRITE);
   ino.setxattr(t, name, len ? t.mem.read(a[2], len) : Buffer.alloc(0), flags);
+  notifyInode(t.kernel, ino, IN.ATTRIB);
   return 0;
 }
 function remove(t: Task, ino: Inode, a: bigint[]): number {
   const name = attrName(t, a[1]);
   xattrPermission(t, ino, name, MAY.WRITE);
   ino.removexattr(t, name);
+  notifyInode(t.kernel, ino, IN.ATTRIB);
   return 0;
 }
 
