@@ -136,17 +136,18 @@ export function keyOfName(k: Kernel, dir: Inode, name: string): string | null {
 /**
  * A rename: IN_MOVED_FROM and IN_MOVED_TO with one cookie for the two
  * directories, IN_MOVE_SELF for the object, and the end of an object the
- * rename replaced.
+ * rename replaced. The keys are taken before the rename (a host file's
+ * object names its old path).
  */
-export function notifyRename(k: Kernel, oldDir: Inode, oldName: string, newDir: Inode, newName: string, moved: Inode,
-  replaced: { key: string | null; inode: Inode } | null): void {
+export function notifyRename(k: Kernel, oldDir: Inode, oldName: string, newDir: Inode, newName: string,
+  moved: { key: string | null; inode: Inode }, replaced: { key: string | null; inode: Inode } | null): void {
   if (!watching(k)) return;
   const r = registry(k);
   const cookie = r.cookie = ((r.cookie + 1) >>> 0) || 1;
-  const dir = moved.isDir() ? IN.ISDIR : 0;
+  const dir = moved.inode.isDir() ? IN.ISDIR : 0;
   deliver(k, inodeKey(oldDir), IN.MOVED_FROM | dir, cookie, oldName);
   deliver(k, inodeKey(newDir), IN.MOVED_TO | dir, cookie, newName);
-  deliver(k, inodeKey(moved), IN.MOVE_SELF, 0, null);   // DELETE_SELF and MOVE_SELF carry no IN_ISDIR, as Linux reports them
+  deliver(k, moved.key, IN.MOVE_SELF, 0, null);   // DELETE_SELF and MOVE_SELF carry no IN_ISDIR, as Linux reports them
   if (replaced) selfGone(k, replaced.key, replaced.inode, replaced.inode.isDir());
 }
 

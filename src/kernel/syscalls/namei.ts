@@ -428,10 +428,13 @@ function renameAt(k: Kernel, t: Task, olddir: number, oldpath: string, newdir: n
   const target = lookupOrNull(n.dir, n.name);
   mayRename(t, o.dir.inode, source, n.dir.inode, target, flags);
   if (isMountPoint(k, o.dir, o.name) || isMountPoint(k, n.dir, n.name)) throw new Errno(E.EBUSY);
-  const replaced = target && !(flags & RENAME_EXCHANGE) ? { key: keyOfName(k, n.dir.inode, n.name), inode: target } : null;
+  const moved = { key: keyOfName(k, o.dir.inode, o.name), inode: source };
+  const other = target ? { key: keyOfName(k, n.dir.inode, n.name), inode: target } : null;
   o.dir.inode.rename(t, o.name, n.dir.inode, n.name, flags);
-  notifyRename(k, o.dir.inode, o.name, n.dir.inode, n.name, source, replaced);
-  if (target && (flags & RENAME_EXCHANGE)) notifyRename(k, n.dir.inode, n.name, o.dir.inode, o.name, target, null);
+  if (flags & RENAME_EXCHANGE) {
+    notifyRename(k, o.dir.inode, o.name, n.dir.inode, n.name, moved, null);
+    notifyRename(k, n.dir.inode, n.name, o.dir.inode, o.name, other!, null);
+  } else notifyRename(k, o.dir.inode, o.name, n.dir.inode, n.name, moved, other);
   return 0;
 }
 const RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2, RENAME_WHITEOUT = 4;
