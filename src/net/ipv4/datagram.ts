@@ -5,7 +5,7 @@
 import { Errno, E } from '../../host/errno.js';
 import type { Task } from '../../kernel/task.js';
 import { POLL } from '../../fs/file.js';
-import { MSG, RCV_SHUTDOWN, recvResult, type RecvMsg } from '../socket.js';
+import { MSG, RCV_SHUTDOWN, recvResult, type RecvMsg, type SendMsg } from '../socket.js';
 import { encodeSockAddr, unmap, type SockAddr } from './inet_addr.js';
 import { InetSocket } from './inet_sock.js';
 
@@ -74,5 +74,29 @@ export abstract class InetDgramSocket extends InetSocket {
     if (this.err) m |= POLL.ERR;
     if (this.shutdownMask === 3) m |= POLL.HUP;
     return m;
+  }
+}
+
+/**
+ * The ICMP sockets (ping and raw): no ports, so connect() records only the
+ * peer's address and a connected socket hears from that address.
+ */
+export abstract class IcmpDgramSocket extends InetDgramSocket {
+  override connect(_t: Task, addr: Buffer): void {
+    if (addr.length >= 2 && addr.readUInt16LE(0) === 0) { this.remote = null; return; }   // AF_UNSPEC
+    const dst = this.parse(addr);
+    this.autobind();
+    this.remote = { family: this.family, addr: dst.addr, port: 0 };
+  }
+
+  protected override fromPeer(from: SockAddr): boolean {
+    return !this.remote || unmap(this.remote.addr).equals(unmap(from.addr));
+  }
+
+  /** Where a message goes: its own address or the connected peer's (EDESTADDRREQ without either). */
+  protected destination(msg: SendMsg): Buffer {
+    const dst = msg.name && msg.name.length ? this.parse(msg.name) : this.remote;
+    if (!dst) throw new Errno(E.EDESTADDRREQ);
+    return unmap(dst.addr);
   }
 }

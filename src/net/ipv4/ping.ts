@@ -7,11 +7,11 @@ import { Errno, E } from '../../host/errno.js';
 import type { Task } from '../../kernel/task.js';
 import type { SendMsg } from '../socket.js';
 import type { Net } from '../core/dev.js';
-import { isAny, sourceFor, unmap, type SockAddr } from './inet_addr.js';
-import { InetDgramSocket } from './datagram.js';
+import { isAny, sourceFor, unmap } from './inet_addr.js';
+import { IcmpDgramSocket } from './datagram.js';
 import { ICMP, send, setIcmpChecksum, type IcmpReceiver } from './icmp.js';
 
-export class PingSocket extends InetDgramSocket implements IcmpReceiver {
+export class PingSocket extends IcmpDgramSocket implements IcmpReceiver {
   constructor(net: Net, owner: { uid: number; gid: number }, family: number, type: number, protocol: number, flags: number) {
     super(net, owner, family, type, protocol, flags, 'ping');
   }
@@ -26,22 +26,8 @@ export class PingSocket extends InetDgramSocket implements IcmpReceiver {
     this.takePort(a.port);
   }
 
-  override connect(_t: Task, addr: Buffer): void {
-    if (addr.length >= 2 && addr.readUInt16LE(0) === 0) { this.remote = null; return; }   // AF_UNSPEC
-    const dst = this.parse(addr);
-    this.autobind();
-    this.remote = { family: this.family, addr: dst.addr, port: 0 };
-  }
-
-  /** A connected ping socket hears only from its peer's address (ping has no ports). */
-  protected override fromPeer(from: SockAddr): boolean {
-    return !this.remote || unmap(this.remote.addr).equals(unmap(from.addr));
-  }
-
   override sendmsg(_t: Task, msg: SendMsg): number {
-    const dst = msg.name && msg.name.length ? this.parse(msg.name) : this.remote;
-    if (!dst) throw new Errno(E.EDESTADDRREQ);
-    const to = unmap(dst.addr);
+    const to = this.destination(msg);
     if (to.length !== 4) throw new Errno(E.EAFNOSUPPORT);   // ICMPv6 echo is not here
     // ping_v4_sendmsg: an echo request with at least its header, nothing else.
     if (msg.data.length < 8 || msg.data.length > 65507) throw new Errno(msg.data.length < 8 ? E.EINVAL : E.EMSGSIZE);

@@ -7,13 +7,13 @@ import { Errno, E } from '../../host/errno.js';
 import type { Task } from '../../kernel/task.js';
 import type { SendMsg } from '../socket.js';
 import type { Net } from '../core/dev.js';
-import { isAny, sourceFor, unmap, type SockAddr } from './inet_addr.js';
-import { InetDgramSocket } from './datagram.js';
+import { isAny, sourceFor, unmap } from './inet_addr.js';
+import { IcmpDgramSocket } from './datagram.js';
 import { rawSockets, send, type IcmpReceiver } from './icmp.js';
 
 const SOL_RAW = 255, ICMP_FILTER = 1, IP_HDRINCL = 3;
 
-export class RawSocket extends InetDgramSocket implements IcmpReceiver {
+export class RawSocket extends IcmpDgramSocket implements IcmpReceiver {
   /** ICMP_FILTER: bit n set drops ICMP type n. */
   private filter = 0;
 
@@ -32,19 +32,8 @@ export class RawSocket extends InetDgramSocket implements IcmpReceiver {
 
   override autobind(): void { /* no ports */ }
 
-  override connect(_t: Task, addr: Buffer): void {
-    if (addr.length >= 2 && addr.readUInt16LE(0) === 0) { this.remote = null; return; }
-    this.remote = { family: this.family, addr: this.parse(addr).addr, port: 0 };
-  }
-
-  protected override fromPeer(from: SockAddr): boolean {
-    return !this.remote || unmap(this.remote.addr).equals(unmap(from.addr));
-  }
-
   override sendmsg(_t: Task, msg: SendMsg): number {
-    const dst = msg.name && msg.name.length ? this.parse(msg.name) : this.remote;
-    if (!dst) throw new Errno(E.EDESTADDRREQ);
-    const to = unmap(dst.addr);
+    const to = this.destination(msg);
     if (msg.data.length > 65535) throw new Errno(E.EMSGSIZE);
     let m = msg.data;
     let src = isAny(unmap(this.local.addr)) ? sourceFor(this.net, to) : unmap(this.local.addr);
