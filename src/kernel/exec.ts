@@ -22,6 +22,7 @@ import { NR } from './syscalls/names.js';
 import { belowStack } from './stack_scratch.js';
 import type { Kernel } from './kernel.js';
 import type { Task } from './task.js';
+import { shmExit } from '../ipc/shm.js';
 
 const MAX_INTERP_DEPTH = 4;
 const BINPRM_BUF_SIZE = 256;
@@ -196,6 +197,7 @@ function execCommitted(t: Task, prog: Program, envp: string[]): void {
   g.cmdline = prog.argv;
   g.environ = envp;
   g.didExec = true;
+  shmExit(t.kernel, g);   // the old address space and its attachments are gone
   execInfo(t, false);
   execTimers(g);
   g.vforkDone?.();

@@ -15,6 +15,7 @@ import type { Kernel } from './kernel.js';
 import { FsStruct, Task, ThreadGroup } from './task.js';
 import { copyMntNs } from '../fs/namespace.js';
 import { CAP } from './cred.js';
+import { shmFork } from '../ipc/shm.js';
 
 export const CLONE = {
   VM: 0x100, FS: 0x200, FILES: 0x400, SIGHAND: 0x800, PIDFD: 0x1000, PTRACE: 0x2000,
@@ -127,6 +128,7 @@ function makeChild(k: Kernel, parent: Task, host: HostThread, req: CloneRequest)
     group.exitSignal = req.exitSignal;
     group.futexStub = pg.futexStub;   // the memory is copied (or shared: CLONE_VM)
     k.groups.set(tid, group);
+    if (!(f & CLONE.VM)) shmFork(pg, group);
     if (f & CLONE.VFORK) {
       // The parent is held by the host until the child execs or exits.
       group.vforkDone = () => { group.vforkDone = null; };

@@ -39,6 +39,7 @@ import { Rusage } from './rusage.js';
 import { notifyPidfds } from './pidfd.js';
 import { signalSent } from '../fs/signalfd.js';
 import { applyHostRlimits } from './syscalls/info.js';
+import { shmExit } from '../ipc/shm.js';
 
 export interface BootOptions {
   /**
@@ -287,6 +288,7 @@ export class Kernel implements PlatformHooks {
     g.exitCode = task.tid === g.pid || !W.exited(g.exitCode) ? status : g.exitCode;
     if (task.tid !== g.pid && g.exitCode === 0) g.exitCode = status;
     task.files.closeAll();
+    shmExit(this, g);
     exitJobControl(this, g);
     g.exitState = 'zombie';
     notifyPidfds(g);

@@ -20,6 +20,7 @@ import {
 } from './system.js';
 import { sysctlRoot } from './sysctl.js';
 import { startLoadavg } from '../../kernel/loadavg.js';
+import { showSysvipcShm } from '../../ipc/shm.js';
 
 /** PROC_SUPER_MAGIC */
 const PROC_SUPER_MAGIC = 0x9fa0;
@@ -113,6 +114,13 @@ function netDir(sb: ProcSuperBlock): ProcInode {
   return new TableDir(sb, procIno('net'), sb.rootOwner, [f('dev', procNetDev), f('route', procNetRoute), f('if_inet6', procNetIfInet6), f('unix', () => procNetUnix(sb.kernel))]);
 }
 
+/** /proc/sysvipc: the System V IPC objects (ipcs reads these). */
+function sysvipcDir(sb: ProcSuperBlock): ProcInode {
+  return new TableDir(sb, procIno('sysvipc'), sb.rootOwner, [
+    ['shm', () => new ProcFileInode(sb, procIno('sysvipc/shm'), sb.rootOwner, 0o444, () => showSysvipcShm(sb.kernel), null, '/proc/sysvipc/shm')],
+  ]);
+}
+
 const STATIC: Array<[string, Make]> = [
   file('cmdline', (sb) => showCmdline(sb.kernel)),
   file('cpuinfo', () => showCpuinfo()),
@@ -128,6 +136,7 @@ const STATIC: Array<[string, Make]> = [
   file('stat', (sb) => showStat(sb.kernel)),
   file('swaps', () => showSwaps()),
   ['sys', (sb) => sysctlRoot(sb, 1n)],
+  ['sysvipc', (sb) => sysvipcDir(sb)],
   file('uptime', (sb) => showUptime(sb.kernel)),
   file('version', () => showVersion()),
   file('vmstat', () => showVmstat()),

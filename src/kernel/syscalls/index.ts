@@ -18,3 +18,4 @@ import './socket.js';
 import './mount.js';
 import './syslog.js';
 import './inotify.js';
+import './ipc.js';

@@ -9,17 +9,11 @@ import { O } from '../../fs/file.js';
 import { imageOf } from '../../mm/host_image.js';
 import type { Task } from '../task.js';
 import { NR } from './names.js';
-import { putBelowStack } from '../stack_scratch.js';
+import { mapHostFd } from '../../mm/host_map.js';
 import { int, register } from './table.js';
 
 const MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_SHARED_VALIDATE = 3, MAP_TYPE = 0xf, MAP_ANONYMOUS = 0x20;
 const PROT_WRITE = 2;
-
-
-function err(r: bigint): number | null {
-  const v = BigInt.asIntN(64, r);
-  return v < 0n && v > -4096n ? Number(v) : null;
-}
 
 register('mmap', async (_k, t, a) => {
   const [addr, len, protArg, flagsArg, fdArg, off] = a;
@@ -45,11 +39,5 @@ register('mmap', async (_k, t, a) => {
     hfd = imageOf(t, f.location.inode.real());
     mode = O.RDONLY;
   }
-  const path = putBelowStack(t, Buffer.from(`/proc/${process.pid}/fd/${hfd}\0`, 'latin1'));
-  const gfd = await t.host.inject(NR.openat, [-100, path, mode | O.CLOEXEC, 0]);
-  const e = err(gfd);
-  if (e !== null) throw new Errno(-e);
-  const r = await t.host.inject(NR.mmap, [addr, len, prot, flags, gfd, off]);
-  await t.host.inject(NR.close, [gfd]);
-  return r;
+  return mapHostFd(t, hfd, mode, addr, len, prot, flags, off);
 });
