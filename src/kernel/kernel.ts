@@ -40,6 +40,7 @@ import { notifyPidfds } from './pidfd.js';
 import { signalSent } from '../fs/signalfd.js';
 import { applyHostRlimits } from './syscalls/info.js';
 import { shmExit } from '../ipc/shm.js';
+import { semExit } from '../ipc/sem.js';
 
 export interface BootOptions {
   /**
@@ -289,6 +290,7 @@ export class Kernel implements PlatformHooks {
     if (task.tid !== g.pid && g.exitCode === 0) g.exitCode = status;
     task.files.closeAll();
     shmExit(this, g);
+    semExit(this, g);
     exitJobControl(this, g);
     g.exitState = 'zombie';
     notifyPidfds(g);

@@ -21,6 +21,8 @@ import {
 import { sysctlRoot } from './sysctl.js';
 import { startLoadavg } from '../../kernel/loadavg.js';
 import { showSysvipcShm } from '../../ipc/shm.js';
+import { showSysvipcSem } from '../../ipc/sem.js';
+import { showSysvipcMsg } from '../../ipc/msg.js';
 
 /** PROC_SUPER_MAGIC */
 const PROC_SUPER_MAGIC = 0x9fa0;
@@ -116,8 +118,10 @@ function netDir(sb: ProcSuperBlock): ProcInode {
 
 /** /proc/sysvipc: the System V IPC objects (ipcs reads these). */
 function sysvipcDir(sb: ProcSuperBlock): ProcInode {
+  const f = (name: string, show: (k: typeof sb.kernel) => string): [string, () => ProcInode] =>
+    [name, () => new ProcFileInode(sb, procIno(`sysvipc/${name}`), sb.rootOwner, 0o444, () => show(sb.kernel), null, `/proc/sysvipc/${name}`)];
   return new TableDir(sb, procIno('sysvipc'), sb.rootOwner, [
-    ['shm', () => new ProcFileInode(sb, procIno('sysvipc/shm'), sb.rootOwner, 0o444, () => showSysvipcShm(sb.kernel), null, '/proc/sysvipc/shm')],
+    f('msg', showSysvipcMsg), f('sem', showSysvipcSem), f('shm', showSysvipcShm),
   ]);
 }
 

@@ -21,6 +21,7 @@ export const PARTIAL: Record<string, string> = {
   socket: 'AF_UNIX, AF_INET/AF_INET6 TCP and UDP, AF_INET ICMP (ping sockets and raw ICMP), AF_NETLINK NETLINK_ROUTE; raw sockets of other protocols, ICMPv6, packet and other families: EPROTONOSUPPORT/EAFNOSUPPORT',
   inotify_add_watch: 'events come from the kernel\'s own operations (not from changes the host makes behind hostfs or the overlay\'s lower layer); IN_DELETE_SELF comes when the last link goes, even while the file is open; IN_UNMOUNT is never sent',
   shmat: 'an attachment the process unmaps with munmap (not shmdt) counts in shm_nattch until it execs or exits',
+  msgrcv: 'MSG_COPY: ENOSYS, as a kernel built without CONFIG_CHECKPOINT_RESTORE',
   socketpair: 'AF_UNIX; other families EOPNOTSUPP (as Linux)',
   sendto: 'MSG_OOB on AF_UNIX streams: EOPNOTSUPP (as a kernel without CONFIG_AF_UNIX_OOB)',
   sendmsg: 'as sendto; SCM_RIGHTS and SCM_CREDENTIALS only (no SCM_PIDFD/SCM_SECURITY)',
