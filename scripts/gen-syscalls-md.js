@@ -10,18 +10,19 @@ const { SYSCALL_NAMES } = await import(join(root, 'dist/kernel/syscalls/names.js
 const { PASSTHROUGH } = await import(join(root, 'dist/platform/seccomp.js'));
 await import(join(root, 'dist/kernel/syscalls/index.js'));
 const { implemented } = await import(join(root, 'dist/kernel/syscalls/table.js'));
-const { PARTIAL } = await import(join(root, 'dist/kernel/syscalls/status.js'));
+const { PARTIAL, ABSENT } = await import(join(root, 'dist/kernel/syscalls/status.js'));
 
 export function render() {
   const done = implemented();
   const pass = new Set(PASSTHROUGH.map((n) => SYSCALL_NAMES[n]));
   const rows = Object.entries(SYSCALL_NAMES).sort((a, b) => Number(a[0]) - Number(b[0]));
-  const counts = { done: 0, partial: 0, passthrough: 0, ENOSYS: 0 };
+  const counts = { done: 0, partial: 0, passthrough: 0, absent: 0, ENOSYS: 0 };
   const lines = rows.map(([nr, name]) => {
     let status, note = '';
     if (PARTIAL[name]) { status = 'partial'; note = PARTIAL[name]; }
     else if (done.has(name)) status = 'done';
     else if (pass.has(name)) { status = 'passthrough'; note = 'confined to the calling process; runs natively'; }
+    else if (ABSENT[name]) { status = 'absent'; note = ABSENT[name]; }
     else { status = 'ENOSYS'; }
     if (name === 'mmap') note = (note ? note + '; ' : '') + 'anonymous mappings pass through natively';
     counts[status]++;
@@ -37,9 +38,11 @@ the kernel's syscall table and seccomp filter; do not edit by hand).
 - **passthrough**: allowed by the seccomp filter; the host runs it for the
   calling process, which it cannot reach past (its own memory, futexes,
   clocks, signal masks).
+- **absent**: Linux itself has no such call on x86-64; the guest gets
+  ENOSYS there too.
 - **ENOSYS**: not implemented yet; the guest gets ENOSYS.
 
-Totals: ${counts.done} done, ${counts.partial} partial, ${counts.passthrough} passthrough, ${counts.ENOSYS} ENOSYS.
+Totals: ${counts.done} done, ${counts.partial} partial, ${counts.passthrough} passthrough, ${counts.absent} absent, ${counts.ENOSYS} ENOSYS.
 
 | nr | name | status | notes |
 |---:|---|---|---|

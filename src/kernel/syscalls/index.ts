@@ -19,3 +19,4 @@ import './mount.js';
 import './syslog.js';
 import './inotify.js';
 import './ipc.js';
+import './readdir.js';

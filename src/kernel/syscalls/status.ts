@@ -33,3 +33,24 @@ export const PARTIAL: Record<string, string> = {
   getsockopt: 'as setsockopt',
   set_robust_list: 'the list is walked when the thread exits, not when it calls execve',
 };
+
+/**
+ * Calls that x86-64 Linux itself answers with ENOSYS: the "absent" rows of
+ * docs/syscalls.md (tuml answers the same, which is not a gap).
+ */
+export const ABSENT: Record<string, string> = {
+  uselib: 'needs CONFIG_USELIB, which distribution kernels leave out',
+  _sysctl: 'removed in Linux 5.5 (use /proc/sys)',
+  create_module: 'removed in Linux 2.6',
+  get_kernel_syms: 'removed in Linux 2.6',
+  query_module: 'removed in Linux 2.6',
+  nfsservctl: 'removed in Linux 3.1',
+  getpmsg: 'never implemented by Linux',
+  putpmsg: 'never implemented by Linux',
+  afs_syscall: 'never implemented by Linux',
+  tuxcall: 'never implemented by Linux',
+  security: 'never implemented by Linux',
+  vserver: 'never implemented by Linux',
+  epoll_ctl_old: 'never implemented on x86-64',
+  epoll_wait_old: 'never implemented on x86-64',
+};
