@@ -262,3 +262,20 @@ e2fsck -fn /dev/shm/img >/dev/null && echo clean`], { rwHost: false });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, '/dev/loop0: [0037]:2 (/dev/shm/img)\np\ndata\nro mount: 32\n/dev/loop0 is mounted; will not make a filesystem here!\nmkfs: 1\n1\n0\nclean\n'.replace('[0037]:2', r.stdout.match(/\[\w+\]:\d+/)?.[0] ?? '?'));
 });
+
+test('setns: nsenter -m enters the mount namespace of a process that unshared one; /proc/PID/ns/mnt names each namespace', () => {
+  const r = tuml(['/bin/sh', '-c', `
+readlink /proc/self/ns/mnt
+unshare -m sh -c 'mount -n -t tmpfs none /mnt && touch /mnt/inside && exec sleep 30' &
+while ! [ -e /proc/$!/ns/mnt ] || [ "$(readlink /proc/$!/ns/mnt)" = "$(readlink /proc/self/ns/mnt)" ]; do sleep 0.1; done
+P=$!
+while [ "$(nsenter -t $P -m ls /mnt)" != inside ]; do sleep 0.1; done
+readlink /proc/$P/ns/mnt
+ls /mnt | grep -c inside
+nsenter -t $P -m ls /mnt
+nsenter -t $P -m sh -c 'readlink /proc/self/ns/mnt; pwd'
+nsenter -t $P -a true && echo "all namespaces: ok"
+kill $P`], { rwHost: false });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'mnt:[4026531841]\nmnt:[4026531842]\n0\ninside\nmnt:[4026531842]\n/\nall namespaces: ok\n');
+});

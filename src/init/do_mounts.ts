@@ -6,7 +6,7 @@ import type { Kernel } from '../kernel/kernel.js';
 import { KERN } from '../kernel/printk.js';
 import { allBdevs, type BlockDevice } from '../block/blkdev.js';
 import { filesystems, getFilesystem } from '../fs/filesystems.js';
-import { Mount, MntNamespace, MS, setSbReadOnly, type Location } from '../fs/mount.js';
+import { INIT_MNT_NS_INUM, Mount, MntNamespace, MS, setSbReadOnly, type Location } from '../fs/mount.js';
 import type { SuperBlock } from '../fs/inode.js';
 import { RootfsSuperBlock } from '../fs/rootfs.js';
 import { doMount } from '../fs/namespace.js';
@@ -22,7 +22,7 @@ import '../fs/proc/fs_type.js';
  */
 export function prepareNamespace(k: Kernel, hostRoot: string, rootOpts: { rwHost?: boolean; upper?: string } = {}): Location {
   const rootfs = new Mount(new RootfsSuperBlock());
-  k.mntns = new MntNamespace(rootfs);
+  k.mntns = new MntNamespace(rootfs, INIT_MNT_NS_INUM);
   const p = k.params;
   const flags = (p.rootReadOnly ? MS.RDONLY : 0) | MS.SILENT;
   const sb = mountRootSb(k, hostRoot, flags, rootOpts);

@@ -8,6 +8,7 @@ import { RLIM_INFINITY, RLIM_NLIMITS } from '../../kernel/rlimit.js';
 import { anonStat, File, O, type Stat } from '../file.js';
 import type { Inode } from '../inode.js';
 import type { Location } from '../namei.js';
+import type { MntNamespace } from '../mount.js';
 import { dPath } from '../d_path.js';
 import {
   ProcDir, ProcFileInode, ProcInode, ProcLinkInode, ProcPathFile, procIno, type ProcSb, type Show, type Store,
@@ -201,7 +202,8 @@ const NAMESPACES: Array<[string, string, bigint]> = [
 
 /** An open namespace (nsfs): what following /proc/PID/ns/X gives, for fstat and setns. */
 export class NsFile extends File {
-  constructor(readonly nsType: string, readonly inum: bigint, flags = O.RDONLY) { super(flags); }
+  /** mnt: the namespace itself (the other kinds have one instance per machine). */
+  constructor(readonly nsType: string, readonly inum: bigint, readonly mntns: MntNamespace | null = null, flags = O.RDONLY) { super(flags); }
   describe(): string { return `${this.nsType}:[${this.inum}]`; }
   override stat(): Stat {
     const st = anonStat(0o100444, 0x4n);
@@ -217,9 +219,12 @@ class NsDir extends ProcDir {
 
   private ns(name: string, type: string, inum: bigint): ProcInode {
     const ref = this.ref;
+    // The mount namespace is the task's own; the others are the machine's only ones.
+    const mnt = (t: Task) => (type === 'mnt' ? t.mntns : null);
+    const num = (t: Task) => (type === 'mnt' ? BigInt(t.mntns.inum) : inum);
     return new ProcLinkInode(this.sb, procIno(ref.key(`ns/${name}`)), () => ref.owner(),
-      (reader) => { mayAccess(reader, ref); liveTask(ref); return `${type}:[${inum}]`; },
-      (task) => { mayAccess(task, ref); liveTask(ref); return new NsFile(type, inum); },
+      (reader) => { mayAccess(reader, ref); return `${type}:[${num(liveTask(ref))}]`; },
+      (task) => { mayAccess(task, ref); const t = liveTask(ref); return new NsFile(type, num(t), mnt(t)); },
       0o777, `/proc/${ref.key(`ns/${name}`)}`);
   }
 

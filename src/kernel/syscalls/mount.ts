@@ -6,6 +6,7 @@ import { doMount, doUmount, pivotRoot, chroot, copyMntNs, MNT_FORCE, MNT_DETACH,
 import { CLONE } from '../fork.js';
 import { CAP } from '../cred.js';
 import type { Task } from '../task.js';
+import { NsFile } from '../../fs/proc/base.js';
 import { int, register, uint } from './table.js';
 
 const str = (t: Task, a: bigint) => t.mem.readCString(a);
@@ -69,5 +70,37 @@ register('unshare', (k, t, a) => {
   if ((flags & CLONE.FS) && others.some((o) => o.fs === t.fs)) t.fs = t.fs.clone();
   if ((flags & CLONE.FILES) && others.some((o) => o.files === t.files)) t.files = t.files.clone();
   if (flags & CLONE.NEWNS) t.mntns = copyMntNs(t, t.fs);
+  return 0;
+});
+
+/** The CLONE_NEW* flag of each kind of namespace file (setns's nstype). */
+const NSTYPE: Record<string, number> = {
+  mnt: CLONE.NEWNS, net: CLONE.NEWNET, uts: CLONE.NEWUTS, ipc: CLONE.NEWIPC, pid: CLONE.NEWPID,
+  user: CLONE.NEWUSER, cgroup: CLONE.NEWCGROUP, time: 0x80 /* CLONE_NEWTIME */,
+};
+
+/**
+ * setns with a /proc/PID/ns file. A mount namespace is entered as
+ * mntns_install does: root and cwd become its root (the caller needs
+ * CAP_SYS_ADMIN and CAP_SYS_CHROOT, and an fs_struct of its own). The
+ * machine has one namespace of each other kind, so joining one is joining
+ * the one the caller is in: nothing changes (its own user namespace: EINVAL,
+ * as Linux refuses it).
+ */
+register('setns', (k, t, a) => {
+  const f = t.files.get(int(a[0]));
+  const nstype = uint(a[1]);
+  if (!(f instanceof NsFile)) throw new Errno(E.EINVAL);
+  const flag = NSTYPE[f.nsType];
+  if (nstype !== 0 && nstype !== flag) throw new Errno(E.EINVAL);
+  if (f.nsType === 'user') throw new Errno(E.EINVAL);
+  if (!t.cred.capable(CAP.SYS_ADMIN)) throw new Errno(E.EPERM);
+  if (f.nsType !== 'mnt' || !f.mntns) return 0;
+  if (!t.cred.capable(CAP.SYS_CHROOT)) throw new Errno(E.EPERM);
+  if ([...k.tasks.values()].some((o) => o !== t && o.fs === t.fs)) throw new Errno(E.EINVAL);
+  t.mntns = f.mntns;
+  const root = k.namei.crossMounts(f.mntns.root.rootLocation());
+  t.fs.root = root;
+  t.fs.cwd = root;
   return 0;
 });

@@ -22,6 +22,7 @@ export const PARTIAL: Record<string, string> = {
   inotify_add_watch: 'events come from the kernel\'s own operations (not from changes the host makes behind hostfs or the overlay\'s lower layer); IN_DELETE_SELF comes when the last link goes, even while the file is open; IN_UNMOUNT is never sent',
   shmat: 'an attachment the process unmaps with munmap (not shmdt) counts in shm_nattch until it execs or exits',
   msgrcv: 'MSG_COPY: ENOSYS, as a kernel built without CONFIG_CHECKPOINT_RESTORE',
+  setns: 'namespace files of /proc/PID/ns; a pidfd (Linux 5.8) is EINVAL. Only mount namespaces come in more than one',
   socketpair: 'AF_UNIX; other families EOPNOTSUPP (as Linux)',
   sendto: 'MSG_OOB on AF_UNIX streams: EOPNOTSUPP (as a kernel without CONFIG_AF_UNIX_OOB)',
   sendmsg: 'as sendto; SCM_RIGHTS and SCM_CREDENTIALS only (no SCM_PIDFD/SCM_SECURITY)',
