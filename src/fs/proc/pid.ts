@@ -9,6 +9,9 @@ import type { Task, ThreadGroup } from '../../kernel/task.js';
 import { OvlSuperBlock } from '../overlayfs/super.js';
 import { HostSuperBlock } from '../hostfs/inode.js';
 import type { Ownership } from './generic.js';
+import { devField, mappedLocation } from '../../mm/mapped_names.js';
+import type { Location } from '../mount.js';
+import { dPath } from '../d_path.js';
 
 export class PidRef {
   constructor(
@@ -88,13 +91,25 @@ export function guestPath(kernel: Kernel, hostPath: string): string {
 /** Rewrites the pathname column of maps/smaps lines from host to guest paths. */
 export function translateMaps(kernel: Kernel, text: string): string {
   const sb = kernel.mntns.root.children.get('/')?.sb;
-  if (!(sb instanceof HostSuperBlock || sb instanceof OvlSuperBlock) || (sb instanceof HostSuperBlock && sb.hostRoot === '/')) return text;
+  const hostNames = !(sb instanceof HostSuperBlock || sb instanceof OvlSuperBlock) || (sb instanceof HostSuperBlock && sb.hostRoot === '/');
   return text.split('\n').map((line) => {
     // "start-end perms offset dev inode" then padding then the path.
-    const m = /^([0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s+)(\/.*)$/.exec(line);
+    const m = /^([0-9a-f]+-[0-9a-f]+ \S+ \S+ )(\S+) (\d+)\s+(\/.*)$/.exec(line);
     if (!m) return line;
-    const deleted = m[2].endsWith(' (deleted)') ? ' (deleted)' : '';
-    const p = deleted ? m[2].slice(0, -deleted.length) : m[2];
-    return m[1] + guestPath(kernel, p) + deleted;
+    const loc = mappedLocation(m[2], m[3]);
+    if (loc && !loc.path.startsWith('/proc/')) return mappedLine(m[1], loc);
+    if (hostNames) return line;
+    const deleted = m[4].endsWith(' (deleted)') ? ' (deleted)' : '';
+    const p = deleted ? m[4].slice(0, -deleted.length) : m[4];
+    return line.slice(0, line.length - m[4].length) + guestPath(kernel, p) + deleted;
   }).join('\n');
+}
+
+/** A maps line for a file the kernel mapped: the file's own dev, inode and path (show_map_vma). */
+function mappedLine(head: string, loc: Location): string {
+  let st;
+  try { st = loc.inode.getattr(); } catch { st = null; }
+  const deleted = !st || st.nlink === 0n ? ' (deleted)' : '';
+  const cols = `${head}${st ? devField(st.dev) : '00:00'} ${st?.ino ?? 0}`;
+  return `${cols.padEnd(72)} ${dPath(loc, null)}${deleted}`;
 }

@@ -10,6 +10,7 @@ import { imageOf } from '../../mm/host_image.js';
 import type { Task } from '../task.js';
 import { NR } from './names.js';
 import { mapHostFd } from '../../mm/host_map.js';
+import { noteMapped } from '../../mm/mapped_names.js';
 import { int, register } from './table.js';
 
 const MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_SHARED_VALIDATE = 3, MAP_TYPE = 0xf, MAP_ANONYMOUS = 0x20;
@@ -39,5 +40,6 @@ register('mmap', async (_k, t, a) => {
     hfd = imageOf(t, f.location.inode.real());
     mode = O.RDONLY;
   }
+  if (f.location) noteMapped(hfd, f.location);
   return mapHostFd(t, hfd, mode, addr, len, prot, flags, off);
 });
