@@ -262,7 +262,7 @@ const needsRoot = (name) => fs.readFileSync(path.join(srcDir, `${name}.c`), 'lat
 for (const name of programs) {
   const todo = !nativeOnly && KNOWN_GAPS[name];
   const skip = asNobody && needsRoot(name) ? 'needs root on the host to set up other users\' files' : undefined;
-  test(`guest/${name}${asNobody ? ' (nobody)' : ''}`, { timeout: 3 * timeout, ...(todo ? { todo } : {}), ...(skip ? { skip } : {}) }, (t) => {
+  test(`guest/${name}${asNobody ? ' (nobody)' : ''}${rootArgs.length ? '' : ' (default root)'}`, { timeout: 3 * timeout, ...(todo ? { todo } : {}), ...(skip ? { skip } : {}) }, (t) => {
     const stderrs = [];
     const c = compiled.get(name);
     t.after(() => {

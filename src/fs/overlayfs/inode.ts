@@ -12,6 +12,7 @@ import { copyUp } from './copy_up.js';
 import { OvlDirFile, OvlFile, mergedEntries } from './file.js';
 import type { OvlSuperBlock } from './super.js';
 import { isOpaque, isWhiteout, listDir, tryLookup, withMounterCreds } from './util.js';
+import { inodeInitOwner } from '../permission.js';
 
 const RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2, RENAME_WHITEOUT = 4;
 
@@ -217,7 +218,18 @@ export class OvlInode extends Inode {
     return withMounterCreds(task, () => fn(up, this.prepareCreate(task, up, name)));
   }
 
+  /**
+   * The mode of a new non-directory as the caller's credentials make it
+   * (ovl_create_object's inode_init_owner on the overlay inode): the upper
+   * layer is written with the mounter's rights, which would keep a setgid
+   * bit the caller may not have.
+   */
+  private callerMode(task: Task, mode: number): number {
+    return inodeInitOwner(task.cred, this.getattr(), mode).mode;
+  }
+
   override create(task: Task, name: string, mode: number, flags: number): File {
+    mode = this.callerMode(task, S_IFREG | mode) & ~S_IFMT;
     const f = this.creating(task, name, (up) => up.create(task, name, mode, flags));
     return new OvlFile(this.lookup(name) as OvlInode, f, flags);
   }
@@ -235,6 +247,7 @@ export class OvlInode extends Inode {
   }
 
   override mknod(task: Task, name: string, mode: number, dev: bigint): void {
+    mode = this.callerMode(task, mode);
     this.creating(task, name, (up) => up.mknod(task, name, mode, dev));
   }
 
