@@ -61,9 +61,7 @@ for (const [k, v] of Object.entries(process.env)) {
 // report like the others but as TODO (node:test counts them apart: a todo
 // neither passes nor fails the run). An entry leaves this list when the gap
 // is closed; a program that starts passing shows "# TODO" passing in the report.
-const KNOWN_GAPS = {
-  proc_self_fd: 'readlink of an unlinked open file lacks " (deleted)" and /proc/PID/fd/N of it cannot be reopened',
-};
+const KNOWN_GAPS = {};
 
 let workDir; // binaries in workDir/bin, scratch cwds in workDir/run-*
 const compiled = new Map(); // name -> { ok, binary, log }

@@ -65,6 +65,17 @@ export class PipeFile extends File {
 
   describe(): string { return this.name; }
 
+  /**
+   * open() of /proc/PID/fd/N of a pipe end: fifo_open on the pipe's inode, a
+   * new end of the same pipe for the access asked (without fifo_open's wait
+   * for the other side, which an anonymous pipe in use has).
+   */
+  override reopen(_task: Task, flags: number): File {
+    const f = new PipeFile(this.pipe, flags & (O.ACCMODE | O.NONBLOCK | O.DIRECT), this.name);
+    this.pipe.notify();
+    return f;
+  }
+
   protected override release(): void {
     if (this.readable) this.pipe.readers--;
     if (this.writable) this.pipe.writers--;

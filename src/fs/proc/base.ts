@@ -63,7 +63,15 @@ function locText(loc: Location, reader: Task | undefined): string {
 export function fileLinkText(f: File, reader: Task | undefined): string {
   const d = f.describe();
   if (!f.location || !d.startsWith(f.location.path)) return d;
-  return dPath(f.location, reader?.fs.root ?? null) + d.slice(f.location.path.length);
+  const text = dPath(f.location, reader?.fs.root ?? null) + d.slice(f.location.path.length);
+  return !text.endsWith(' (deleted)') && fileUnlinked(f) ? `${text} (deleted)` : text;
+}
+
+/** d_unlinked for an open file: no link left (its own stat says so), or its name is gone. */
+function fileUnlinked(f: File): boolean {
+  try { if (f.stat().nlink === 0n) return true; } catch { /* no stat of its own */ }
+  try { f.location!.inode.getattr(); } catch (e) { return e instanceof Errno && e.errno === E.ENOENT; }
+  return false;
 }
 
 function lnk(name: string, loc: (ref: PidRef) => Location, text: (ref: PidRef, reader: Task | undefined) => string = (ref, reader) => locText(loc(ref), reader)): Entry {

@@ -15,7 +15,7 @@ import type { Task } from '../task.js';
 import { CAP } from '../cred.js';
 import { int, long, register, uint } from './table.js';
 import { truncateLimit } from '../../fs/fsize.js';
-import { fileRemovePrivs, inodePermission, MAY, mayCreate, mayDelete, mayLookup, mayOpen, setattrPrepare } from '../../fs/permission.js';
+import { fileRemovePrivs, genericPermission, inodePermission, MAY, mayCreate, mayDelete, mayLookup, mayOpen, openMask, setattrPrepare } from '../../fs/permission.js';
 import { Cred } from '../cred.js';
 import { IN, keyOfName, notifyCreate, notifyDelete, notifyLoc, notifyOpen, notifyRename } from '../../fs/notify/fsnotify.js';
 
@@ -157,9 +157,21 @@ function dirFd(t: Task, dir: Location): number {
 /** open() of /proc/PID/fd/N: Linux reopens the file; an object with no path is reopened by itself, or shared. */
 function reopen(t: Task, f: File, flags: number): File {
   if (f.location) {
-    const file = openLocation(t, f.location, flags);
-    file.location = f.location;
-    return file;
+    try {
+      const file = openLocation(t, f.location, flags);
+      file.location = f.location;
+      return file;
+    } catch (e) {
+      // An unlinked file is still there to open through its fd (a path-named
+      // host file has no name to open any more): the file reopens itself.
+      if (!(e instanceof Errno) || e.errno !== E.ENOENT) throw e;
+      const st = f.stat();
+      if (genericPermission(t.cred, st, openMask(flags)) !== 0) throw new Errno(E.EACCES);
+      const file = f.reopen(t, flags);
+      if (!file) throw e;
+      file.location = f.location;
+      return file;
+    }
   }
   return f.reopen(t, flags) ?? f.get();
 }
