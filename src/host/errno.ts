@@ -137,10 +137,20 @@ export const E = {
 export const ERRNO_NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(E).filter(([k]) => k !== 'EWOULDBLOCK' && k !== 'ENOTSUP').map(([k, v]) => [v, k]));
 
+/**
+ * Errnos are the kernel's ordinary answers (a lookup that finds nothing), not
+ * faults: they are made without a stack trace, which costs more than the
+ * lookup. TUML_ERRNO_STACKS=1 keeps the traces for debugging the kernel.
+ */
+const ERRNO_STACKS = process.env.TUML_ERRNO_STACKS === '1';
+
 /** Thrown by a syscall handler: the dispatcher turns it into -errno for the guest. */
 export class Errno extends Error {
   constructor(readonly errno: number, why?: string) {
+    const limit = Error.stackTraceLimit;
+    if (!ERRNO_STACKS) Error.stackTraceLimit = 0;
     super(why ?? ERRNO_NAMES[errno] ?? `errno ${errno}`);
+    Error.stackTraceLimit = limit;
   }
 }
 

@@ -26,7 +26,7 @@ export class GuestMemory {
 
   /** Reads exactly len bytes or throws EFAULT. */
   read(addr: bigint, len: number): Buffer {
-    const out = Buffer.alloc(len);
+    const out = Buffer.allocUnsafe(len);   // every byte is written below, or the read fails
     for (let done = 0; done < len;) {
       const n = Math.min(len - done, DATA_MAX);
       const r = this.xfer(SYS_process_vm_readv, addr + BigInt(done), n);

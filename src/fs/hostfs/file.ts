@@ -35,7 +35,9 @@ export class HostFile extends File {
   override read(_task: Task, len: number, pos: bigint | null): Buffer {
     const r = sys.read(this.fd, len, pos);
     if (typeof r === 'number') throw new Errno(-r);
-    return Buffer.from(r);
+    const out = Buffer.allocUnsafe(r.length);   // a copy: r is the shared I/O region
+    r.copy(out);
+    return out;
   }
 
   override write(task: Task, data: Buffer, pos: bigint | null): number {
