@@ -25,8 +25,8 @@ test('/sys: classes, /sys/dev/char links, the CPUs as /proc/cpuinfo counts them'
     'ls -d /sys/devices/system/cpu/cpu[0-9]* | wc -l; grep -c ^processor /proc/cpuinfo; cat /sys/devices/system/cpu/online; ' +
     'stat -f -c %T /sys; ls /sys/fs/cgroup | wc -l');
   const lines = out.trim().split('\n');
-  assert.deepEqual(lines.slice(0, 7), ['full', 'null', 'random', 'urandom', 'zero', '1:5', '../../devices/virtual/mem/null']);
-  assert.equal(lines[7], lines[8]);
-  assert.match(lines[9], /^0(-\d+)?$/);
-  assert.deepEqual(lines.slice(10), ['sysfs', '0']);
+  assert.deepEqual(lines.slice(0, 8), ['full', 'kmsg', 'null', 'random', 'urandom', 'zero', '1:5', '../../devices/virtual/mem/null']);
+  assert.equal(lines[8], lines[9]);
+  assert.match(lines[10], /^0(-\d+)?$/);
+  assert.deepEqual(lines.slice(11), ['sysfs', '0']);
 });
