@@ -279,3 +279,18 @@ kill $P`], { rwHost: false });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, 'mnt:[4026531841]\nmnt:[4026531842]\n0\ninside\nmnt:[4026531842]\n/\nall namespaces: ok\n');
 });
+
+test('sysfs(2) answers from the kernel\'s filesystem types, in /proc/filesystems order', () => {
+  const r = tuml(['python3', '-c', `
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+names = [l.split()[-1] for l in open('/proc/filesystems')]
+print(libc.syscall(139, 3) == len(names))
+i = libc.syscall(139, 1, b'ext2')
+buf = ctypes.create_string_buffer(64)
+print(names[i], libc.syscall(139, 2, i, buf), buf.value.decode())
+print(libc.syscall(139, 1, b'nosuchfs'), ctypes.get_errno())
+`], { rwHost: false });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'True\next2 0 ext2\n-1 22\n');
+});

@@ -7,6 +7,7 @@ import { CLONE } from '../fork.js';
 import { CAP } from '../cred.js';
 import type { Task } from '../task.js';
 import { NsFile } from '../../fs/proc/base.js';
+import { filesystems } from '../../fs/filesystems.js';
 import { int, register, uint } from './table.js';
 
 const str = (t: Task, a: bigint) => t.mem.readCString(a);
@@ -103,4 +104,28 @@ register('setns', (k, t, a) => {
   t.fs.root = root;
   t.fs.cwd = root;
   return 0;
+});
+
+/**
+ * sysfs(2) (fs/filesystems.c): the old query of the filesystem types, in
+ * /proc/filesystems order: 1 gives a name's index, 2 an index's name, 3
+ * their number.
+ */
+register('sysfs', (_k, t, a) => {
+  const types = filesystems().map((f) => f.name);
+  switch (int(a[0])) {
+    case 1: {
+      const i = types.indexOf(t.mem.readCString(a[1]));
+      if (i < 0) throw new Errno(E.EINVAL);
+      return i;
+    }
+    case 2: {
+      const i = uint(a[1]);
+      if (i >= types.length) throw new Errno(E.EINVAL);
+      t.mem.write(a[2], Buffer.from(types[i] + '\0', 'latin1'));
+      return 0;
+    }
+    case 3: return types.length;
+  }
+  throw new Errno(E.EINVAL);
 });
