@@ -63,3 +63,23 @@ test('con=pts: the console is a new host pty, named on stderr, usable from the h
   assert.match(out, /\/dev\/console\r\n/);
   assert.match(out, /got=hi\r\n/);
 });
+
+test('vhangup hangs up the caller\'s terminal: its open files then fail with EIO (in a pty made by script)', () => {
+  const dir = fs.mkdtempSync('/tmp/tuml-vhangup-');
+  fs.chmodSync(dir, 0o755);
+  fs.writeFileSync(`${dir}/vh.py`, `
+import ctypes, os, signal
+signal.signal(signal.SIGHUP, signal.SIG_IGN)
+r = ctypes.CDLL(None, use_errno=True).syscall(153)
+try:
+    os.write(1, b"x")
+    res = "written"
+except OSError as e:
+    res = os.strerror(e.errno)
+print(r, res, file=open("/run/vh", "w"))
+`);
+  const r = run(['--', '/bin/sh', '-c', `script -qc "python3 ${dir}/vh.py" /dev/null </dev/null; cat /run/vh`]);
+  fs.rmSync(dir, { recursive: true, force: true });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, '0 Input/output error\n');
+});

@@ -176,6 +176,14 @@ function reopen(t: Task, f: File, flags: number): File {
   return f.reopen(t, flags) ?? f.get();
 }
 
+/** vhangup (fs/open.c): hangs up the caller's controlling terminal (getty and login do, to start clean). */
+register('vhangup', (_k, t) => {
+  if (!t.cred.capable(CAP_SYS_TTY_CONFIG)) throw new Errno(E.EPERM);
+  t.group.tty?.hangup();
+  return 0;
+});
+const CAP_SYS_TTY_CONFIG = 26;
+
 register('open', (k, t, a) => doOpen(k, t, AT_FDCWD, str(t, a[0]), int(a[1]), int(a[2])));
 register('openat', (k, t, a) => doOpen(k, t, int(a[0]), str(t, a[1]), int(a[2]), int(a[3])));
 register('creat', (k, t, a) => doOpen(k, t, AT_FDCWD, str(t, a[0]), O.CREAT | O.WRONLY | O.TRUNC, int(a[1])));
