@@ -23,6 +23,7 @@ import { belowStack } from './stack_scratch.js';
 import type { Kernel } from './kernel.js';
 import type { Task } from './task.js';
 import { shmExit } from '../ipc/shm.js';
+import { aioExit } from '../fs/aio.js';
 
 const MAX_INTERP_DEPTH = 4;
 const BINPRM_BUF_SIZE = 256;
@@ -197,7 +198,8 @@ function execCommitted(t: Task, prog: Program, envp: string[]): void {
   g.cmdline = prog.argv;
   g.environ = envp;
   g.didExec = true;
-  shmExit(t.kernel, g);   // the old address space and its attachments are gone
+  shmExit(t.kernel, g);   // the old address space, its attachments and AIO contexts are gone
+  aioExit(g);
   execInfo(t, false);
   execTimers(g);
   g.vforkDone?.();

@@ -41,6 +41,7 @@ import { signalSent } from '../fs/signalfd.js';
 import { applyHostRlimits } from './syscalls/info.js';
 import { shmExit } from '../ipc/shm.js';
 import { semExit } from '../ipc/sem.js';
+import { aioExit } from '../fs/aio.js';
 
 export interface BootOptions {
   /**
@@ -291,6 +292,7 @@ export class Kernel implements PlatformHooks {
     task.files.closeAll();
     shmExit(this, g);
     semExit(this, g);
+    aioExit(g);
     exitJobControl(this, g);
     g.exitState = 'zombie';
     notifyPidfds(g);

@@ -20,3 +20,4 @@ import './syslog.js';
 import './inotify.js';
 import './ipc.js';
 import './readdir.js';
+import './aio.js';

@@ -23,6 +23,8 @@ export const PARTIAL: Record<string, string> = {
   shmat: 'an attachment the process unmaps with munmap (not shmdt) counts in shm_nattch until it execs or exits',
   msgrcv: 'MSG_COPY: ENOSYS, as a kernel built without CONFIG_CHECKPOINT_RESTORE',
   setns: 'namespace files of /proc/PID/ns; a pidfd (Linux 5.8) is EINVAL. Only mount namespaces come in more than one',
+  io_submit: 'each iocb is done by its file at submission (as Linux does for buffered files); a poll iocb waits in io_submit for its file to be ready',
+  io_cancel: 'nothing is ever in flight after io_submit returns, so EINVAL, as for a completed iocb',
   socketpair: 'AF_UNIX; other families EOPNOTSUPP (as Linux)',
   sendto: 'MSG_OOB on AF_UNIX streams: EOPNOTSUPP (as a kernel without CONFIG_AF_UNIX_OOB)',
   sendmsg: 'as sendto; SCM_RIGHTS and SCM_CREDENTIALS only (no SCM_PIDFD/SCM_SECURITY)',
