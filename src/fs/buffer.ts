@@ -31,16 +31,22 @@ export class BufferCache {
     return this.insert({ block, data, dirty: false });
   }
 
-  /** getblk for a block about to be overwritten entirely: zeroed, never read, dirty. */
-  getZeroed(block: number): BufferHead {
+  /** getblk for a block about to be overwritten entirely: zeroed, never read, dirty (owner as for markDirty). */
+  getZeroed(block: number, owner?: Set<number>): BufferHead {
     let bh = this.bufs.get(block);
     if (bh) bh.data.fill(0);
     else bh = this.insert({ block, data: Buffer.alloc(this.blockSize), dirty: false });
-    this.markDirty(bh);
+    this.markDirty(bh, owner);
     return bh;
   }
 
-  markDirty(bh: BufferHead): void {
+  /**
+   * mark_buffer_dirty, and mark_buffer_dirty_inode when owner is given: the
+   * owner (an inode's set of blocks) remembers the block, so that fsync of
+   * that inode writes its own blocks and not the whole cache.
+   */
+  markDirty(bh: BufferHead, owner?: Set<number>): void {
+    owner?.add(bh.block);
     // A buffer held across many reads may have been shrunk away: keep it.
     if (this.bufs.get(bh.block) !== bh) this.bufs.set(bh.block, bh);
     if (!bh.dirty) { bh.dirty = true; this.dirtySet.add(bh.block); }

@@ -20,7 +20,7 @@ export interface SuperBlock {
    * mount -o remount: the new superblock options (mount's data). The VFS
    * checks the call and keeps the read-only state itself (fs/mount.ts).
    */
-  remount?(data: string): void;
+  remount?(data: string, readOnly: boolean): void;
 }
 
 export interface SetAttr {

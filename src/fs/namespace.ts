@@ -211,7 +211,7 @@ function remount(k: Kernel, t: Task | null, target: Location, flags: number, dat
   const sb = target.mnt.sb;
   const ro = (flags & MS.RDONLY) !== 0;
   if (ro && !sbReadOnly(sb) && sbHasWriters(k, sb)) throw new Errno(E.EBUSY);
-  sb.remount?.(data);
+  sb.remount?.(data, ro);
   setSbReadOnly(sb, ro);
   target.mnt.flags = mntFlagsOf(flags, target.mnt);
 }

@@ -44,6 +44,9 @@ export function mountBdev(type: FileSystemType, req: MountRequest & { bdev: Bloc
   return sb;
 }
 
+/** The superblocks of mounted block devices, oldest first (iterate_supers). */
+export function liveSupers(): SuperBlock[] { return [...active.values()].map((a) => a.sb); }
+
 /** kill_block_super and the rest of deactivate_super: the superblock's last mount went. */
 export function killSuper(sb: SuperBlock): void {
   sb.kill?.();

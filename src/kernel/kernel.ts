@@ -9,7 +9,7 @@ import { Cred } from './cred.js';
 import { FdTable } from '../fs/fdtable.js';
 import { Namei } from '../fs/namei.js';
 import type { Location, MntNamespace } from '../fs/mount.js';
-import { KernelLog } from './printk.js';
+import { KERN, KernelLog } from './printk.js';
 import { startKernel, defaultBootParams, type BootParams } from '../init/main.js';
 import '../fs/overlayfs/super.js';
 import { ConsoleFile } from '../drivers/char/console.js';
@@ -25,6 +25,7 @@ import '../fs/sysfs/sysfs.js';
 import '../drivers/block/ubd.js';
 import '../drivers/block/loop.js';
 import { runExitcalls } from '../init/params.js';
+import { syncAll } from '../fs/sync.js';
 import '../fs/ext2/super.js';
 import { FsStruct, Task, ThreadGroup } from './task.js';
 import { SigHand, SIG, SIG_IGN, SIG_DFL, SA_NOCLDWAIT, SA_NOCLDSTOP, sigbit, hostSignalMasks, ignoredByDefault, isStopSignal } from './signal.js';
@@ -188,9 +189,22 @@ export class Kernel implements PlatformHooks {
     con.forEach((f, i) => files.installAt(i, f, false));
   }
 
+  /**
+   * machine_halt / machine_power_off (kernel/reboot.c after reboot(2)): the
+   * machine stops as if init had exited with status 0; run() then kills the
+   * guests and shuts down the devices. Nothing is synced here, as in Linux:
+   * that is the caller's (busybox halt and init sync first).
+   */
+  halt(message: string): void {
+    this.log.printk(KERN.EMERG, message);
+    this.exitResolve(0);
+  }
+
   shutdown(): void {
     this.console?.stop();
     this.platform.shutdown();
+    // emergency_sync: what the guests left in the filesystems' caches reaches the images.
+    syncAll();
     runExitcalls();
   }
 

@@ -28,12 +28,15 @@ class HostInput {
     if (this.reading || this.eof || this.size > 0) return;
     this.reading = true;
     const region = takeAsyncRegion();
+    // Each wait on the thread pool is bounded: process.exit joins the pool,
+    // so a read blocked on an idle pipe would keep tuml from exiting after
+    // the machine stopped (a halt while a shell reads its stdin).
     const pollThenRead = async (): Promise<number> => {
       for (;;) {
+        region.buf.writeInt32LE(this.fd, 0); region.buf.writeInt16LE(POLL.IN, 4); region.buf.writeInt16LE(0, 6);
+        if (await syscallAsync(sys.NR.poll, region.addr, 1, 250) === 0) continue;
         const r = await syscallAsync(sys.NR.read, this.fd, region.addr, 65536);
         if (r !== -E.EAGAIN) return r;
-        region.buf.writeInt32LE(this.fd, 0); region.buf.writeInt16LE(POLL.IN, 4);
-        await syscallAsync(sys.NR.poll, region.addr, 1, -1);
       }
     };
     pollThenRead().then((r) => {

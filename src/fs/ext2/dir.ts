@@ -76,7 +76,7 @@ function touch(dir: Ext2Inode): void {
 
 function markDirty(dir: Ext2Inode, lblk: number): void {
   const bh = dir.sb.cache.bread(dir.bmap(lblk));
-  dir.sb.cache.markDirty(bh);
+  dir.sb.cache.markDirty(bh, dir.dirtyBlocks);
 }
 
 /** ext2_add_link: a new entry name → ino in dir. */
@@ -108,6 +108,8 @@ export function addEntry(dir: Ext2Inode, name: string, ino: number, mode: number
   names(dir).set(name, { ino, type });
   touch(dir);
   dir.save();
+  const child = dir.sb.inodes.get(ino);
+  if (child) child.newEntryIn = dir;
 }
 
 /** ext2_delete_entry: removes name from dir (merged into the previous entry of its block). */

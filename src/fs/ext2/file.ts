@@ -24,7 +24,7 @@ abstract class Ext2OpenFile extends File {
     this.inode.openCount--;
     this.inode.evictIfUnused();
   }
-  override fsync(): void { this.inode.sb.sync(); }
+  override fsync(): void { this.inode.fsync(); }
 }
 
 /** An O_PATH open: only stat and the location. */
@@ -92,9 +92,9 @@ export class Ext2File extends Ext2OpenFile {
         const chunk = Math.min(bs - inBlock, data.length - done);
         const { pblk, fresh } = inode.bmapCreate(lblk);
         // A whole-block write needs no read of the old contents; a new block is already zeros.
-        const bh = fresh || chunk === bs ? sb.cache.getZeroed(pblk) : sb.cache.bread(pblk);
+        const bh = fresh || chunk === bs ? sb.cache.getZeroed(pblk, inode.dirtyBlocks) : sb.cache.bread(pblk);
         data.copy(bh.data, inBlock, done, done + chunk);
-        sb.cache.markDirty(bh);
+        sb.cache.markDirty(bh, inode.dirtyBlocks);
         done += chunk;
         if (off + chunk > inode.size) inode.size = off + chunk;
       }

@@ -51,6 +51,10 @@ export class Ext2Inode extends Inode {
   /** Physical block of the last allocation, the goal of the next (ext2's i_block_alloc_info). */
   lastAlloc = 0;
   freed = false;
+  /** The blocks this inode dirtied (data, indirect and directory blocks): what fsync writes. */
+  readonly dirtyBlocks = new Set<number>();
+  /** The directory that got a new entry for this inode not yet written (ext4's EXT4_STATE_NEWENTRY). */
+  newEntryIn: Ext2Inode | null = null;
 
   private constructor(readonly sb: Ext2Super, readonly ino: number, raw: Buffer) {
     super();
@@ -267,9 +271,9 @@ export class Ext2Inode extends Inode {
       if (ptr === 0) {
         ptr = this.allocBlock();
         // A new block, indirect or data, starts as zeros.
-        this.sb.cache.getZeroed(ptr);
+        this.sb.cache.getZeroed(ptr, this.dirtyBlocks);
         holder.writeUInt32LE(ptr, p[depth] * 4);
-        if (holderBh) this.sb.cache.markDirty(holderBh);
+        if (holderBh) this.sb.cache.markDirty(holderBh, this.dirtyBlocks);
         else this.save();
         if (isData) fresh = true;
       }
@@ -301,7 +305,7 @@ export class Ext2Inode extends Inode {
         const c = bh.data.readUInt32LE(i * 4);
         if (!c) continue;
         const n = walk(c, depth - 1, base + i * sub);
-        if (n !== c) { bh.data.writeUInt32LE(n, i * 4); this.sb.cache.markDirty(bh); }
+        if (n !== c) { bh.data.writeUInt32LE(n, i * 4); this.sb.cache.markDirty(bh, this.dirtyBlocks); }
         if (n) any = true;
       }
       if (any) return ptr;
@@ -365,7 +369,7 @@ export class Ext2Inode extends Inode {
         if (pblk) {
           const bh = this.sb.cache.bread(pblk);
           bh.data.fill(0, size % bs);
-          this.sb.cache.markDirty(bh);
+          this.sb.cache.markDirty(bh, this.dirtyBlocks);
         }
       }
       this.truncateBlocks(keep);
@@ -374,6 +378,32 @@ export class Ext2Inode extends Inode {
     if (size > 0x7fffffff) this.sb.setRoCompat(RO_COMPAT.LARGE_FILE);
     this.mtime = this.ctime = nowTime();
     this.save();
+  }
+
+  /**
+   * ext2_fsync (generic_file_fsync): the inode's own dirty blocks (data,
+   * indirect and directory blocks) and its inode table block, then the
+   * device's flush. Bitmaps and group counts are left to the next sync, as
+   * in Linux's ext2: e2fsck recomputes them after a crash. A new file's
+   * directory entry goes too, up the chain of new directories, as ext4
+   * without a journal does (ext4_sync_parent): a file fsynced after its
+   * creation keeps its name.
+   */
+  fsync(): void {
+    const sb = this.sb;
+    if (sb.readOnly) return;
+    const blocks: number[] = [];
+    let i: Ext2Inode | null = this;
+    for (let n = 0; i && !i.freed && n < 64; n++) {
+      i.save();
+      blocks.push(...i.dirtyBlocks, sb.inodeLocation(i.ino).block);
+      i.dirtyBlocks.clear();
+      const parent: Ext2Inode | null = i.newEntryIn;
+      i.newEntryIn = null;
+      i = parent;
+    }
+    sb.cache.writeback(blocks);
+    sb.bdev.flush();
   }
 
   // ---- life of the inode ----

@@ -279,6 +279,8 @@ export class Ext2Super implements SuperBlock {
     if (this.cache.dirtyCount === 0) return;
     this.commitSuper();
     this.cache.sync();
+    // Everything is written: no inode has a dirty block of its own left.
+    for (const inode of this.inodes.values()) inode.dirtyBlocks.clear();
   }
 
   /** Mount-time setup of a writable filesystem (ext2_setup_super): counts, state, write time. */
@@ -300,16 +302,44 @@ export class Ext2Super implements SuperBlock {
     this.timer.unref();
   }
 
-  kill(): void {
+  /** ext2_put_super's and a read-only remount's write-back: everything out, the state found at mount back (clean). */
+  private writeCleanState(): void {
     if (this.timer) { clearInterval(this.timer); this.timer = null; }
-    if (!this.readOnly) {
-      for (const inode of this.inodes.values()) inode.evictIfUnused();
-      const { bh, off } = this.superBuffer();
-      bh.data.writeUInt16LE(this.mountState, off + S.state);
-      this.cache.markDirty(bh);
-      this.commitSuper();
-      this.cache.sync();
+    for (const inode of [...this.inodes.values()]) inode.evictIfUnused();
+    const { bh, off } = this.superBuffer();
+    bh.data.writeUInt16LE(this.mountState, off + S.state);
+    this.cache.markDirty(bh);
+    this.commitSuper();
+    this.cache.sync();
+  }
+
+  /**
+   * ext2_remount: the options checked; going read-only writes everything and
+   * marks the filesystem clean (what `umount -a -r` at a halt relies on for
+   * the root); going read-write checks the features as a mount does.
+   */
+  remount(data: string, readOnly: boolean): void {
+    checkOptions(this.type, this.bdev.name, data);
+    if (readOnly === this.readOnly) return;
+    if (readOnly) {
+      this.writeCleanState();
+      this.readOnly = true;
+      return;
     }
+    if (this.bdev.readOnly) { this.msg(KERN.ERR, 'write-protected device, mount it read-only'); throw new Errno(E.EACCES); }
+    const raw = this.raw;
+    const wIncompat = (raw.readUInt32LE(S.feature_incompat) & ~EXT2_INCOMPAT_SUPP) >>> 0;
+    const wRo = (raw.readUInt32LE(S.feature_ro_compat) & ~EXT2_RO_COMPAT_SUPP) >>> 0;
+    if (wIncompat || wRo) {
+      this.msg(KERN.WARNING, `warning: couldn't remount RDWR because of unsupported optional features (${(wIncompat || wRo).toString(16)}).`);
+      throw new Errno(E.EROFS);
+    }
+    this.readOnly = false;
+    this.setupWritable();
+  }
+
+  kill(): void {
+    if (!this.readOnly) this.writeCleanState();
     this.cache.invalidate();
     this.inodes.clear();
   }
@@ -341,13 +371,20 @@ function checkFeatures(sb: Ext2Super, raw: Buffer, ext4: boolean): void {
 /** The mount options ext2 knows; others are refused as Linux refuses them. */
 const KNOWN_OPTIONS = /^(ro|rw|defaults|user_xattr|nouser_xattr|acl|noacl|errors=(continue|remount-ro|panic)|grpid|bsdgroups|nogrpid|sysvgroups|nouid32|debug|oldalloc|orlov|check=none|nocheck|minixdf|bsddf|noatime|relatime|strictatime|nodiratime|noload|norecovery|barrier|nobarrier|data=(ordered|writeback|journal))$/;
 
+function checkOptions(type: string, dev: string, data: string): void {
+  for (const opt of data.split(',').filter(Boolean)) {
+    if (!KNOWN_OPTIONS.test(opt)) {
+      printk(KERN.ERR, `${type.toUpperCase()}-fs (${dev}): Unrecognized mount option "${opt}" or missing value`);
+      throw new Errno(E.EINVAL);
+    }
+  }
+}
+
 export function mountExt2(type: string, req: MountRequest): Ext2Super {
   const bdev = req.bdev;
   if (!bdev) throw new Errno(E.ENOTBLK);
   const tag = `${type.toUpperCase()}-fs (${bdev.name})`;
-  for (const opt of req.data.split(',').filter(Boolean)) {
-    if (!KNOWN_OPTIONS.test(opt)) { printk(KERN.ERR, `${tag}: Unrecognized mount option "${opt}" or missing value`); throw new Errno(E.EINVAL); }
-  }
+  checkOptions(type, bdev.name, req.data);
   let flags = req.flags;
   if (/(^|,)ro(,|$)/.test(req.data)) flags |= MS_RDONLY;
   if (bdev.readOnly && !(flags & MS_RDONLY)) {

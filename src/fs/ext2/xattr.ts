@@ -175,7 +175,19 @@ export function set(inode: Ext2Inode, task: Task, name: string, value: Buffer | 
   const type = inode.imode & 0o170000;
   if (index === 1 && type !== S_IFREG && type !== S_IFDIR) throw new Errno(E.EPERM);
   if (index === 4 && !Ext2Inode.admin(task)) throw new Errno(E.EPERM);
-  if ((index === 2 || index === 3) && value) value = aclFromXattr(value);
+  if (index === 2 || index === 3) {
+    // set_posix_acl: the handler ignores XATTR_CREATE/REPLACE.
+    flags = 0;
+    if (index === 3 && type !== S_IFDIR) { if (value) throw new Errno(E.EACCES); return; }
+    if (index === 2 && value) {
+      // posix_acl_update_mode: the mode follows the ACL; an ACL the mode says
+      // all of (owner, group, other only: what cp -a sets) is not stored.
+      const { mode, equiv } = aclEquivMode(value);
+      inode.imode = (inode.imode & ~0o777) | mode;
+      if (equiv) value = null;
+    }
+    if (value) value = aclFromXattr(value);
+  }
   const attrs = readAll(inode);
   const i = attrs.findIndex((x) => x.index === index && x.suffix === suffix);
   if (i >= 0 && (flags & XATTR_CREATE)) throw new Errno(E.EEXIST);
@@ -203,6 +215,26 @@ export function set(inode: Ext2Inode, task: Task, name: string, value: Buffer | 
   }
   inode.ctime = nowTime();
   inode.save();
+}
+
+const ACL_USER_OBJ = 1, ACL_GROUP_OBJ = 4, ACL_MASK = 0x10, ACL_OTHER = 0x20;
+
+/** posix_acl_equiv_mode on an ACL in the xattr format: its permission bits, and whether the mode alone says as much. */
+function aclEquivMode(v: Buffer): { mode: number; equiv: boolean } {
+  if (v.length < 4 || (v.length - 4) % 8 !== 0 || v.readUInt32LE(0) !== ACL_XATTR_VERSION) throw new Errno(E.EINVAL);
+  let mode = 0, equiv = true;
+  for (let off = 4; off < v.length; off += 8) {
+    const tag = v.readUInt16LE(off), perm = v.readUInt16LE(off + 2) & 7;
+    switch (tag) {
+      case ACL_USER_OBJ: mode |= perm << 6; break;
+      case ACL_GROUP_OBJ: mode |= perm << 3; break;
+      case ACL_OTHER: mode |= perm; break;
+      case ACL_MASK: mode = (mode & ~0o70) | (perm << 3); equiv = false; break;
+      case ACL_USER: case ACL_GROUP: equiv = false; break;
+      default: throw new Errno(E.EINVAL);
+    }
+  }
+  return { mode, equiv };
 }
 
 /** At the inode's end: its attributes go with it. */

@@ -21,3 +21,4 @@ import './inotify.js';
 import './ipc.js';
 import './readdir.js';
 import './aio.js';
+import './reboot.js';

@@ -1,6 +1,7 @@
 // File descriptor system calls (fs/read_write.c, fs/fcntl.c, fs/ioctl.c,
 // fs/file.c, fs/pipe.c, fs/readdir.c): read and write in all their forms, dup,
 // fcntl, ioctl, pipes, getdents, sync.
+import { syncAll, syncFilesystem } from '../../fs/sync.js';
 import { Errno, E } from '../../host/errno.js';
 import { File, O } from '../../fs/file.js';
 import { makePipe, PipeFile } from '../../fs/pipe.js';
@@ -317,8 +318,14 @@ register('fadvise64', (_k, t, a) => {
   return 0;
 });
 register('flock', (_k, t, a) => sysFlock(t, int(a[0]), uint(a[1])));
-register('sync', () => 0);
-register('syncfs', (_k, t, a) => { t.files.get(int(a[0])); return 0; });
+register('sync', () => { syncAll(); return 0; });
+register('syncfs', (_k, t, a) => {
+  const f = t.files.get(int(a[0]));
+  // A file with no mount (a pipe, a socket) is on a pseudo filesystem with nothing to write.
+  const sb = f.location?.mnt.sb;
+  if (sb) syncFilesystem(sb);
+  return 0;
+});
 
 register('fallocate', (_k, t, a) => {
   const f = t.files.get(int(a[0]));

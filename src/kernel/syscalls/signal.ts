@@ -69,9 +69,12 @@ export function droppedByInit(k: Kernel, g: ThreadGroup, sig: number): boolean {
   const act = leader?.sighand.actions[sig];
   if (act && act.handler !== SIG_DFL) return false;
   if (sig === SIG.KILL || sig === SIG.STOP || !leader) return true;
-  const blocked = leader.tempMask ?? hostSignalMasks(leader.host.tid)?.blocked ?? 0n;
+  const blocked = (leader.tempMask ?? hostSignalMasks(leader.host.tid)?.blocked ?? 0n) | (sigwaiting.get(leader) ?? 0n);
   return (blocked & sigbit(sig)) === 0n;
 }
+
+/** The set a thread of init waits for in rt_sigtimedwait (sig_ignored looks at real_blocked too). */
+const sigwaiting = new WeakMap<Task, bigint>();
 
 /** The live or zombie process a pid names (any thread's tid names its process, as in Linux). */
 function processOf(k: Kernel, pid: number): ThreadGroup | null {
@@ -251,7 +254,13 @@ register('rt_tgsigqueueinfo', (k, t, a) => {
 
 // sigtimedwait and sigwaitinfo dequeue natively (the host holds the pending
 // signals); the siginfo of a signal the kernel sent is then made the guest's.
-register('rt_sigtimedwait', (k, t, a) => new Native(null, (ret) => {
-  const sig = Number(BigInt.asIntN(64, ret));
-  if (sig > 0) k.sigInfos.fixDequeued(t, sig, a[1]);
-}), 'never');
+register('rt_sigtimedwait', (k, t, a) => {
+  // The host unblocks the waited signals for the wait (keeping the old mask
+  // in real_blocked); they still count as blocked for init's rule.
+  if (t.group === k.initGroup) sigwaiting.set(t, t.mem.read(a[0], 8).readBigUInt64LE(0));
+  return new Native(null, (ret) => {
+    sigwaiting.delete(t);
+    const sig = Number(BigInt.asIntN(64, ret));
+    if (sig > 0) k.sigInfos.fixDequeued(t, sig, a[1]);
+  });
+}, 'never');
