@@ -98,6 +98,30 @@ if (process.getuid?.() === 0) {
     rows.push({ benchmark: `dd ${dir} 256 MiB, ubd vs file`, unit: 'MB/s', native: +nat.toFixed(1), tuml: +tum.toFixed(1), 'slower ×': +(nat / tum).toFixed(2) });
   }
 }
+
+// ext2 on a ubd disk against the same work on the host's filesystem: dd of
+// 256 MiB (write with conv=fsync; read in a fresh machine, so ext2's buffer
+// cache is cold while the host's page cache is warm on both sides), and
+// untar of /usr/include (tuml: mount, tar xf, umount; native: tar xf, sync -f).
+{
+  const img = join(out, 'ext2.img');
+  const guest = (script) => [process.execPath, tuml, 'run', `ubd1=${img}`, '--', 'sh', '-c', `set -e; ${script}`];
+  const mkfs = () => { rmSync(img, { force: true }); execFileSync('truncate', ['-s', '512M', img]); run(guest('mkfs.ext2 -q /dev/ubdb')); };
+  const file = join(scratch('ext2n'), 'f');
+  mkfs();
+  const w = [ddRate(['dd', 'if=/dev/zero', `of=${file}`, 'bs=1M', 'count=256', 'conv=fsync']),
+    ddRate(guest('mount /dev/ubdb /mnt; dd if=/dev/zero of=/mnt/f bs=1M count=256 conv=fsync'))];
+  row('ext2 on ubd: dd write 256 MiB (conv=fsync)', 'MB/s', w[0], w[1], true);
+  const r = [ddRate(['dd', `if=${file}`, 'of=/dev/null', 'bs=1M']),
+    ddRate(guest('mount -o ro /dev/ubdb /mnt; dd if=/mnt/f of=/dev/null bs=1M'))];
+  row('ext2 on ubd: dd read 256 MiB (fresh mount)', 'MB/s', r[0], r[1], true);
+  mkfs();
+  const d = scratch('ext2x');
+  const nat = run(['sh', '-c', `tar xf ${tarball} -C ${d} && sync -f ${d} && echo 0`]).ms;
+  const tum = run(guest(`mount /dev/ubdb /mnt; tar xf ${tarball} -C /mnt; umount /mnt; echo 0`)).ms;
+  row('ext2 on ubd: tar xf of /usr/include', 'ms (wall)', nat, tum);
+  rmSync(img, { force: true });
+}
 console.table(rows);
 
 // The floor: the same getppid loop under each interception mechanism, in C.
