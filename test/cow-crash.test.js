@@ -30,8 +30,8 @@ os.close(d)
 print('synced', hashlib.sha256(data).hexdigest(), flush=True)
 i = 0
 while True:
-    with open('/mnt/churn%d' % (i % 300), 'ab') as f:
-        f.write(os.urandom(20000))
+    with open('/mnt/churn%d' % (i % 300), 'wb') as f:
+        f.write(os.urandom(20000 + (i % 7) * 4096))
     if i % 50 == 0:
         try: os.unlink('/mnt/churn%d' % ((i + 150) % 300))
         except FileNotFoundError: pass
@@ -58,6 +58,7 @@ test('kill -9 while a guest writes to ext2 over a COW file: the COW file merges,
   }
   // Let the churn go on past a few write-backs of the cache, then kill everything.
   await new Promise((r) => setTimeout(r, 6000));
+  assert.equal(child.exitCode, null, `tuml stopped before the kill: ${out}${err}`);
   process.kill(-child.pid, 'SIGKILL');
   await exited;
   const want = out.match(/^synced ([0-9a-f]{64})$/m)[1];

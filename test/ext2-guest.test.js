@@ -109,3 +109,38 @@ dd if=/dev/shm/fs.img of=/dev/ubdb bs=1M status=none conv=fsync`]);
   assert.equal(r.status, 0, r.stderr);
   checkImage(img);
 });
+
+test('sync(1) then kill -9: what was written before the sync is on the image, e2fsck -fy repairs the rest', async () => {
+  const { spawn } = await import('node:child_process');
+  const { TUML } = await import('./helpers.js');
+  const img = join(scratch(), 'sync.img');
+  assert.equal(spawnSync('mke2fs', ['-q', '-F', '-t', 'ext2', img, '64M']).status, 0);
+  // Files written and synced, then more written but never synced, then the kill.
+  const child = spawn(process.execPath, [TUML, 'run', `ubd1=${img}`, '--', 'sh', '-c', `set -e
+mount /dev/ubdb /mnt
+mkdir /mnt/a
+for i in $(seq 1 50); do echo "file $i" > /mnt/a/f$i; done
+head -c 3000000 /usr/bin/python3 > /mnt/a/blob
+sync
+echo synced
+while :; do echo more >> /mnt/a/unsynced; done`], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let out = '', err = '';
+  child.stdout.on('data', (x) => { out += x; });
+  child.stderr.on('data', (x) => { err += x; });
+  const exited = new Promise((res) => child.once('exit', res));
+  const end = Date.now() + 60000;
+  while (!out.includes('synced')) {
+    assert.ok(Date.now() < end && child.exitCode === null, `no sync: ${out}${err}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  // Less than the 5 s of the periodic write-back: only sync(2) has written.
+  await new Promise((r) => setTimeout(r, 500));
+  process.kill(-child.pid, 'SIGKILL');
+  await exited;
+  const fix = spawnSync('e2fsck', ['-fy', img], { encoding: 'utf8' });
+  assert.ok(fix.status === 0 || fix.status === 1, fix.stdout);
+  assert.equal(spawnSync('e2fsck', ['-fn', img]).status, 0);
+  const cat = (p) => spawnSync('debugfs', ['-R', `cat ${p}`, img], { maxBuffer: 16 << 20 }).stdout;
+  for (const i of [1, 25, 50]) assert.equal(cat(`/a/f${i}`).toString(), `file ${i}\n`);
+  assert.ok(cat('/a/blob').equals(fs.readFileSync('/usr/bin/python3').subarray(0, 3000000)));
+});

@@ -5,7 +5,11 @@
 import type { BlockDevice } from '../block/blkdev.js';
 import { Errno, E } from '../host/errno.js';
 
-export interface BufferHead { readonly block: number; readonly data: Buffer; dirty: boolean }
+export interface BufferHead {
+  readonly block: number; readonly data: Buffer; dirty: boolean;
+  /** The cache's clock at the buffer's last move to the recent end of the LRU order. */
+  used?: number;
+}
 
 /** Default bound of one cache, in bytes. */
 export const BUFFER_CACHE_MAX = 64 << 20;
@@ -15,6 +19,8 @@ export class BufferCache {
   private readonly bufs = new Map<number, BufferHead>();
   private readonly dirtySet = new Set<number>();
   private readonly maxBuffers: number;
+  /** Counts lookups and insertions: the age of a buffer in the LRU order. */
+  private clock = 0;
 
   constructor(readonly bdev: BlockDevice, readonly blockSize: number, maxBytes = BUFFER_CACHE_MAX) {
     this.maxBuffers = Math.max(64, Math.floor(maxBytes / blockSize));
@@ -25,10 +31,39 @@ export class BufferCache {
   /** bread: the block's buffer, read from the device on a miss. */
   bread(block: number): BufferHead {
     const bh = this.bufs.get(block);
-    if (bh) { this.bufs.delete(block); this.bufs.set(block, bh); return bh; }
+    this.clock++;
+    if (bh) {
+      // Moved to the recent end only when it has drifted a quarter of the way
+      // to the old end: the bitmaps, descriptors and indirect blocks that
+      // every write reads stay cheap to find (a Map lookup, no reinsertion).
+      if (this.clock - (bh.used ?? 0) > this.maxBuffers >> 2) {
+        this.bufs.delete(block); this.bufs.set(block, bh);
+        bh.used = this.clock;
+      }
+      return bh;
+    }
     const data = this.bdev.read(BigInt(block) * BigInt(this.blockSize), this.blockSize);
     if (data.length !== this.blockSize) throw new Errno(E.EIO);
     return this.insert({ block, data, dirty: false });
+  }
+
+  /**
+   * Reads the blocks of [block, block + count) that are not cached, each run
+   * of missing blocks in one device read (a file's contiguous blocks cost one
+   * host read, not one per block), as the page cache's readahead does.
+   */
+  readahead(block: number, count: number): void {
+    let i = 0;
+    while (i < count) {
+      if (this.bufs.has(block + i)) { i++; continue; }
+      let j = i + 1;
+      while (j < count && j - i < 256 && !this.bufs.has(block + j)) j++;
+      const n = j - i, bs = this.blockSize;
+      const data = this.bdev.read(BigInt(block + i) * BigInt(bs), n * bs);
+      if (data.length !== n * bs) throw new Errno(E.EIO);
+      for (let k = 0; k < n; k++) this.insert({ block: block + i + k, data: data.subarray(k * bs, (k + 1) * bs), dirty: false });
+      i = j;
+    }
   }
 
   /** getblk for a block about to be overwritten entirely: zeroed, never read, dirty (owner as for markDirty). */
@@ -83,6 +118,7 @@ export class BufferCache {
   invalidate(): void { this.bufs.clear(); this.dirtySet.clear(); }
 
   private insert(bh: BufferHead): BufferHead {
+    bh.used = ++this.clock;
     this.bufs.set(bh.block, bh);
     if (this.bufs.size > this.maxBuffers) this.shrink();
     return bh;

@@ -47,9 +47,15 @@ export class Ext2File extends Ext2OpenFile {
       const run = inode.mapRun(lblk);
       const runBytes = Math.min(n - done, run.len === Infinity ? n - done : run.len * bs - inBlock);
       if (run.pblk === 0) { done += runBytes; continue; }   // a hole: zeros
-      const chunk = Math.min(bs - inBlock, n - done);
-      inode.sb.cache.bread(run.pblk).data.copy(out, done, inBlock, inBlock + chunk);
-      done += chunk;
+      // The blocks of this read in the run, read from the device together.
+      const blocks = Math.min(run.len, Math.ceil((inBlock + n - done) / bs));
+      const cache = inode.sb.cache;
+      cache.readahead(run.pblk, blocks);
+      for (let b = 0, from = inBlock; b < blocks && done < n; b++, from = 0) {
+        const chunk = Math.min(bs - from, n - done);
+        cache.bread(run.pblk + b).data.copy(out, done, from, from + chunk);
+        done += chunk;
+      }
     }
     if (pos === null) this.pos = start + BigInt(n);
     this.touchAtime();

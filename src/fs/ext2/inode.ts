@@ -220,7 +220,9 @@ export class Ext2Inode extends Inode {
     if (this.usesExtents) return extentRun(this.iblock, lblk, (b) => this.sb.cache.bread(b).data);
     if (lblk >= this.maxBlocks) return { pblk: 0, len: Infinity };
     const p = this.path(lblk);
-    let ptr = this.iblock.readUInt32LE(p[0] * 4);
+    // The block holding the last pointer read, its index and how far that array goes.
+    let holder: Buffer = this.iblock, idx = p[0], end = p.length === 1 ? NDIR_BLOCKS : idx + 1;
+    let ptr = holder.readUInt32LE(idx * 4);
     // The span of the subtree under each level, to skip a missing one whole.
     const a = this.apb;
     for (let depth = 1; depth <= p.length; depth++) {
@@ -231,8 +233,16 @@ export class Ext2Inode extends Inode {
         for (let k = depth; k < p.length; k++) offs = offs * a + p[k];
         return { pblk: 0, len: span - offs };
       }
-      if (depth === p.length) return { pblk: ptr, len: 1 };
-      ptr = this.sb.cache.bread(ptr).data.readUInt32LE(p[depth] * 4);
+      if (depth === p.length) {
+        // The data run: the next pointers of the same array that continue it on disk.
+        let len = 1;
+        while (idx + len < end && holder.readUInt32LE((idx + len) * 4) === ptr + len) len++;
+        return { pblk: ptr, len };
+      }
+      holder = this.sb.cache.bread(ptr).data;
+      idx = p[depth];
+      end = a;
+      ptr = holder.readUInt32LE(idx * 4);
     }
     return { pblk: 0, len: 1 };
   }

@@ -92,6 +92,9 @@ export class Ext2Super implements SuperBlock {
     if (this.groupCount * this.inodesPerGroup !== sb.readUInt32LE(S.inodes_count)) {
       this.fail(`error: inodes count not valid: ${sb.readUInt32LE(S.inodes_count)} vs ${this.groupCount * this.inodesPerGroup}`);
     }
+    this.featCompat = sb.readUInt32LE(S.feature_compat);
+    this.featIncompat = incompat;
+    this.featRoCompat = sb.readUInt32LE(S.feature_ro_compat);
     this.cache = new BufferCache(bdev, this.blockSize);
   }
 
@@ -108,9 +111,13 @@ export class Ext2Super implements SuperBlock {
 
   get raw(): Buffer { const { bh, off } = this.superBuffer(); return bh.data.subarray(off, off + 1024); }
 
-  hasCompat(f: number): boolean { return (this.raw.readUInt32LE(S.feature_compat) & f) !== 0; }
-  hasIncompat(f: number): boolean { return (this.raw.readUInt32LE(S.feature_incompat) & f) !== 0; }
-  hasRoCompat(f: number): boolean { return (this.raw.readUInt32LE(S.feature_ro_compat) & f) !== 0; }
+  // The feature words, kept here: directory parsing asks for filetype at every entry.
+  private featCompat: number;
+  private featIncompat: number;
+  private featRoCompat: number;
+  hasCompat(f: number): boolean { return (this.featCompat & f) !== 0; }
+  hasIncompat(f: number): boolean { return (this.featIncompat & f) !== 0; }
+  hasRoCompat(f: number): boolean { return (this.featRoCompat & f) !== 0; }
 
   /** Turns on a RO_COMPAT feature (large_file when a file first passes 2 GiB), updating an old revision 0 superblock. */
   setRoCompat(f: number): void {
@@ -123,7 +130,8 @@ export class Ext2Super implements SuperBlock {
       bh.data.writeUInt16LE(GOOD_OLD_INODE_SIZE, off + S.inode_size);
       this.msg(KERN.WARNING, 'warning: updating to rev 1 because of new feature flag, running e2fsck is recommended');
     }
-    bh.data.writeUInt32LE((bh.data.readUInt32LE(off + S.feature_ro_compat) | f) >>> 0, off + S.feature_ro_compat);
+    this.featRoCompat = (this.featRoCompat | f) >>> 0;
+    bh.data.writeUInt32LE(this.featRoCompat, off + S.feature_ro_compat);
     this.cache.markDirty(bh);
   }
 
@@ -131,7 +139,8 @@ export class Ext2Super implements SuperBlock {
   setCompatExtAttr(): void {
     if (this.hasCompat(COMPAT.EXT_ATTR)) return;
     const { bh, off } = this.superBuffer();
-    bh.data.writeUInt32LE((bh.data.readUInt32LE(off + S.feature_compat) | COMPAT.EXT_ATTR) >>> 0, off + S.feature_compat);
+    this.featCompat = (this.featCompat | COMPAT.EXT_ATTR) >>> 0;
+    bh.data.writeUInt32LE(this.featCompat, off + S.feature_compat);
     this.cache.markDirty(bh);
   }
 
