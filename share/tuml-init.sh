@@ -31,6 +31,26 @@ if [ -t 0 ] && [ -c /dev/console ]; then
 	[ -t 2 ] && exec 2>/dev/console
 fi
 
+# halt, poweroff and reboot (systemctl, sysvinit's tools) ask init for a
+# new runlevel through sysvinit's FIFO when no systemd runs: a struct
+# init_request, magic 0x03091969, command 1, runlevel '0' (halt, power off)
+# or '6' (reboot). This init answers it by powering the machine off (tuml
+# has no reboot: the machine stops), with the first tool that can call
+# reboot(2) itself.
+shutdown_now() {
+	sync
+	systemctl poweroff -ff 2>/dev/null || busybox poweroff -f 2>/dev/null || poweroff -f
+}
+if [ -d /run ] && mkfifo -m 600 /run/initctl 2>/dev/null; then
+	(
+		trap '' HUP INT
+		while :; do
+			req=$(od -An -tx1 -N12 /run/initctl 2>/dev/null | tr -d ' \n')
+			case $req in 6919090301000000300000* | 6919090301000000360000*) shutdown_now ;; esac
+		done
+	) </dev/null >/dev/null 2>&1 &
+fi
+
 HOME=/root
 SHELL=${SHELL:-/bin/sh}
 TERM=${TERM:-linux}

@@ -204,3 +204,15 @@ test('tuml with no arguments boots to a root login shell on the terminal', async
   assert.equal(r.status, 3);
   assert.equal(r.after, r.before);
 });
+
+test('poweroff in the booted machine (the distribution\'s, through init) powers it off: tuml ends with status 0', async () => {
+  await startGuest('poweroff', `SHELL=/bin/bash node ${TUML} quiet`);
+  await tm.waitFor(/# ?$/m, 60000);
+  tm.line("PS1='guest# '");
+  await tm.waitFor(/^guest# ?$/m);
+  tm.line('poweroff');
+  const r = await ended('poweroff');
+  assert.equal(r.status, 0);
+  assert.equal(r.after, r.before);
+  assert.match(tm.screen(), /reboot: Power down/);
+});

@@ -82,19 +82,13 @@ async function run(t: Task, f: File, cb: Iocb): Promise<bigint> {
         if (!f.readable) throw new Errno(E.EBADF);
         const iov = cb.opcode === CMD.PREAD ? [{ base: cb.buf, len: Number(cb.nbytes) }] : iovecs(t, cb.buf, cb.nbytes);
         const data = await f.read(t, iov.reduce((n, v) => n + v.len, 0), cb.offset);
-        let off = 0;
-        for (const v of iov) {
-          if (off >= data.length) break;
-          const n = Math.min(v.len, data.length - off);
-          t.mem.write(v.base, data.subarray(off, off + n));
-          off += n;
-        }
+        t.mem.scatter(iov, data);
         return BigInt(data.length);
       }
       case CMD.PWRITE: case CMD.PWRITEV: {
         if (!f.writable) throw new Errno(E.EBADF);
         const iov = cb.opcode === CMD.PWRITE ? [{ base: cb.buf, len: Number(cb.nbytes) }] : iovecs(t, cb.buf, cb.nbytes);
-        const data = Buffer.concat(iov.map((v) => (v.len ? t.mem.read(v.base, v.len) : Buffer.alloc(0))));
+        const data = t.mem.gather(iov);
         return BigInt(await f.write(t, data, cb.offset));
       }
       case CMD.FSYNC: case CMD.FDSYNC: await f.fsync(); return 0n;

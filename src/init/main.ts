@@ -106,7 +106,10 @@ export function startKernel(k: Kernel, opts: BootOptions): InitProcess {
   // `tuml run` is quiet unless asked (its output is the command's); a booting machine tells its story.
   const runMode = opts.init !== undefined;
   k.log.consoleLoglevel = p.loglevel ?? (p.quiet ? CONSOLE_LOGLEVEL_QUIET : opts.loglevel ?? (runMode ? CONSOLE_LOGLEVEL_QUIET : CONSOLE_LOGLEVEL_DEFAULT));
-  k.log.console = (line) => process.stderr.write(line);
+  // A terminal gets "\r\n", as a console driver writes (uart_console_write):
+  // while the console has it in raw mode a bare "\n" would not return the carriage.
+  const crlf = process.stderr.isTTY === true;
+  k.log.console = (line) => process.stderr.write(crlf ? line.replace(/\n/g, '\r\n') : line);
   k.log.printk(KERN.NOTICE, `Linux version ${UTS_RELEASE} (tuml) ${UTS_VERSION}`);
   k.log.printk(KERN.NOTICE, `Kernel command line: ${k.cmdline}`);
   k.log.printk(KERN.INFO, `Memory: ${Math.floor((p.memBytes || totalmem()) / 1024)}K available`);

@@ -8,7 +8,7 @@ import type { Kernel } from '../kernel/kernel.js';
 import type { Task } from '../kernel/task.js';
 import { sleepOn } from '../kernel/sched.js';
 import { WaitQueue } from '../kernel/wait.js';
-import { checkOwner, encodePerm, IPC, IpcIds, ipcPerms, newPerm, nowSecs, setPerm, type IpcObject } from './util.js';
+import { col, encodePerm, IPC, IpcIds, ipcPerms, newPerm, nowSecs, ownedObject, removeNow, setCmd, statCmd, type IpcObject } from './util.js';
 
 /** Linux's defaults: MSGMAX, MSGMNB, MSGMNI, and the accounting constants msgctl reports. */
 const MSGMAX = 8192, MSGMNB = 16384, MSGMNI = 32000, MSGPOOL = (MSGMNI * MSGMNB) / 1024, MSGTQL = MSGMNB, MSGMAP = MSGMNB, MSGSSZ = 16, MSGSEG = 0xffff;
@@ -143,41 +143,27 @@ export function msgctl(t: Task, id: number, cmd: number, buf: bigint): number {
       t.mem.write(buf, b);
       return Math.max(ids.maxSlot(), 0);
     }
-    case IPC.STAT: case MSG.STAT: case MSG.STAT_ANY: {
-      const q = cmd === IPC.STAT ? ids.byId(id) : ids.bySlot(id);
-      if (cmd !== MSG.STAT_ANY && !ipcPerms(t.cred, q.perm, 0o444)) throw new Errno(E.EACCES);
-      t.mem.write(buf, encodeMsqid(q));
-      return cmd === IPC.STAT ? 0 : q.id;
-    }
+    case IPC.STAT: case MSG.STAT: case MSG.STAT_ANY:
+      return statCmd(t, ids, id, cmd === IPC.STAT, cmd === MSG.STAT_ANY, buf, encodeMsqid);
     case IPC.SET: {
-      const q = ids.byId(id);
-      checkOwner(t.cred, q.perm);
-      const b = t.mem.read(buf, 120);
-      const qbytes = Number(b.readBigUInt64LE(88));
+      const q = ownedObject(t, ids, id);
+      const qbytes = Number(t.mem.read(buf, 120).readBigUInt64LE(88));
       if (qbytes > MSGMNB && !t.cred.capable(CAP_SYS_RESOURCE)) throw new Errno(E.EPERM);
-      setPerm(b, 0, q.perm);
+      setCmd(t, q, buf, 120);
       q.qbytes = qbytes;
-      q.ctime = nowSecs();
       q.wait.wake();   // senders may fit now
       return 0;
     }
-    case IPC.RMID: {
-      const q = ids.byId(id);
-      checkOwner(t.cred, q.perm);
-      q.deleted = true;
-      ids.remove(q);
-      q.wait.wake();
-      return 0;
-    }
+    case IPC.RMID: removeNow(ids, ownedObject(t, ids, id)); return 0;
   }
   throw new Errno(E.EINVAL);
 }
 
 /** /proc/sysvipc/msg (sysvipc_msg_proc_show). */
 export function showSysvipcMsg(k: Kernel): string {
-  const n = (v: number | bigint | string, w: number) => String(v).padStart(w);
+  const n = col;
   let out = '       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime\n';
-  for (const q of msgIds(k).all().sort((a, b) => (a.id % 32768) - (b.id % 32768))) {
+  for (const q of msgIds(k).sorted()) {
     const p = q.perm;
     out += `${n(p.key, 10)} ${n(q.id, 10)}  ${n(p.mode.toString(8), 4)}  ${n(q.bytes, 10)} ${n(q.messages.length, 10)} ${n(q.lspid, 5)} ${n(q.lrpid, 5)} ` +
       `${n(p.uid, 5)} ${n(p.gid, 5)} ${n(p.cuid, 5)} ${n(p.cgid, 5)} ${n(q.stime, 10)} ${n(q.rtime, 10)} ${n(q.ctime, 10)}\n`;

@@ -7,7 +7,7 @@ import type { Kernel } from '../kernel/kernel.js';
 import type { Task, ThreadGroup } from '../kernel/task.js';
 import { sleepOn } from '../kernel/sched.js';
 import { WaitQueue } from '../kernel/wait.js';
-import { checkOwner, encodePerm, IPC, IpcIds, ipcPerms, newPerm, nowSecs, setPerm, type IpcObject } from './util.js';
+import { col, encodePerm, IPC, IpcIds, ipcPerms, newPerm, nowSecs, ownedObject, removeNow, setCmd, statCmd, type IpcObject } from './util.js';
 
 /** Linux's defaults (SEMMSL, SEMMNS, SEMOPM, SEMMNI, SEMVMX, SEMAEM). */
 const SEMMSL = 32000, SEMMNS = 1024000000, SEMOPM = 500, SEMMNI = 32000, SEMVMX = 32767, SEMAEM = SEMVMX;
@@ -189,27 +189,10 @@ export function semctl(t: Task, id: number, num: number, cmd: number, arg: bigin
       t.mem.write(arg, b);
       return Math.max(ids.maxSlot(), 0);
     }
-    case IPC.STAT: case SEM.STAT: case SEM.STAT_ANY: {
-      const s = cmd === IPC.STAT ? ids.byId(id) : ids.bySlot(id);
-      if (cmd !== SEM.STAT_ANY) readable(t, s);
-      t.mem.write(arg, encodeSemid(s));
-      return cmd === IPC.STAT ? 0 : s.id;
-    }
-    case IPC.SET: {
-      const s = ids.byId(id);
-      checkOwner(t.cred, s.perm);
-      setPerm(t.mem.read(arg, 48), 0, s.perm);
-      s.ctime = nowSecs();
-      return 0;
-    }
-    case IPC.RMID: {
-      const s = ids.byId(id);
-      checkOwner(t.cred, s.perm);
-      s.deleted = true;
-      ids.remove(s);
-      s.wait.wake();   // sleepers find it gone: EIDRM
-      return 0;
-    }
+    case IPC.STAT: case SEM.STAT: case SEM.STAT_ANY:
+      return statCmd(t, ids, id, cmd === IPC.STAT, cmd === SEM.STAT_ANY, arg, encodeSemid);
+    case IPC.SET: setCmd(t, ownedObject(t, ids, id), arg, 48); return 0;
+    case IPC.RMID: removeNow(ids, ownedObject(t, ids, id)); return 0;
     case SEM.GETVAL: return semAt(readable(t, ids.byId(id)), num).val;
     case SEM.GETPID: return semAt(readable(t, ids.byId(id)), num).pid;
     case SEM.GETNCNT: return semAt(readable(t, ids.byId(id)), num).ncnt;
@@ -250,9 +233,9 @@ export function semctl(t: Task, id: number, num: number, cmd: number, arg: bigin
 
 /** /proc/sysvipc/sem (sysvipc_sem_proc_show). */
 export function showSysvipcSem(k: Kernel): string {
-  const n = (v: number | bigint | string, w: number) => String(v).padStart(w);
+  const n = col;
   let out = '       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime\n';
-  for (const s of semIds(k).all().sort((a, b) => (a.id % 32768) - (b.id % 32768))) {
+  for (const s of semIds(k).sorted()) {
     const p = s.perm;
     out += `${n(p.key, 10)} ${n(s.id, 10)}  ${n(p.mode.toString(8), 4)} ${n(s.sems.length, 10)} ${n(p.uid, 5)} ${n(p.gid, 5)} ` +
       `${n(p.cuid, 5)} ${n(p.cgid, 5)} ${n(s.otime, 10)} ${n(s.ctime, 10)}\n`;

@@ -11,7 +11,7 @@ import { NR } from '../kernel/syscalls/names.js';
 import { O } from '../fs/file.js';
 import { ShmemPages, PAGE_SIZE } from '../mm/shmem_pages.js';
 import { injectedError, mapHostFd } from '../mm/host_map.js';
-import { checkOwner, encodePerm, IPC, IpcIds, ipcPerms, newPerm, nowSecs, setPerm, type IpcObject } from './util.js';
+import { col, encodePerm, IPC, IpcIds, ipcPerms, newPerm, nowSecs, ownedObject, setCmd, statCmd, type IpcObject } from './util.js';
 
 export const SHM = { RDONLY: 0o10000, RND: 0o20000, REMAP: 0o40000, EXEC: 0o100000, LOCK: 11, UNLOCK: 12, STAT: 13, INFO: 14, STAT_ANY: 15 } as const;
 const SHM_DEST = 0o1000, SHM_LOCKED = 0o2000;
@@ -187,22 +187,11 @@ export function shmctl(t: Task, id: number, cmd: number, buf: bigint): number {
       t.mem.write(buf, b);
       return Math.max(ids.maxSlot(), 0);
     }
-    case SHM.STAT: case SHM.STAT_ANY: case IPC.STAT: {
-      const s = cmd === IPC.STAT ? ids.byId(id) : ids.bySlot(id);
-      if (cmd !== SHM.STAT_ANY && !ipcPerms(t.cred, s.perm, 0o444)) throw new Errno(E.EACCES);
-      t.mem.write(buf, encodeShmid(s));
-      return cmd === IPC.STAT ? 0 : s.id;
-    }
-    case IPC.SET: {
-      const s = ids.byId(id);
-      checkOwner(t.cred, s.perm);
-      setPerm(t.mem.read(buf, 48), 0, s.perm);
-      s.ctime = nowSecs();
-      return 0;
-    }
+    case SHM.STAT: case SHM.STAT_ANY: case IPC.STAT:
+      return statCmd(t, ids, id, cmd === IPC.STAT, cmd === SHM.STAT_ANY, buf, encodeShmid);
+    case IPC.SET: setCmd(t, ownedObject(t, ids, id), buf, 48); return 0;
     case IPC.RMID: {
-      const s = ids.byId(id);
-      checkOwner(t.cred, s.perm);
+      const s = ownedObject(t, ids, id);
       s.deleted = true;
       s.perm.key = IPC.PRIVATE;
       s.perm.mode |= SHM_DEST;
@@ -221,9 +210,9 @@ export function shmctl(t: Task, id: number, cmd: number, buf: bigint): number {
 
 /** /proc/sysvipc/shm (sysvipc_shm_proc_show). */
 export function showSysvipcShm(k: Kernel): string {
-  const n = (v: number | bigint | string, w: number) => String(v).padStart(w);
+  const n = col;
   let out = '       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime                   rss                  swap\n';
-  for (const s of shmIds(k).all().sort((a, b) => (a.id % 32768) - (b.id % 32768))) {
+  for (const s of shmIds(k).sorted()) {
     const p = s.perm;
     out += `${n(p.key, 10)} ${n(s.id, 10)}  ${n(p.mode.toString(8), 4)} ${n(s.size, 21)} ${n(s.cpid, 5)} ${n(s.lpid, 5)}  ` +
       `${n(s.nattch, 5)} ${n(p.uid, 5)} ${n(p.gid, 5)} ${n(p.cuid, 5)} ${n(p.cgid, 5)} ${n(s.atime, 10)} ${n(s.dtime, 10)} ${n(s.ctime, 10)} ` +

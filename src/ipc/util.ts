@@ -4,6 +4,8 @@
 import { Errno, E } from '../host/errno.js';
 import type { Cred } from '../kernel/cred.js';
 import { CAP } from '../kernel/cred.js';
+import type { Task } from '../kernel/task.js';
+import type { WaitQueue } from '../kernel/wait.js';
 
 export const IPC = { PRIVATE: 0, CREAT: 0o1000, EXCL: 0o2000, NOWAIT: 0o4000, RMID: 0, SET: 1, STAT: 2, INFO: 3 } as const;
 /** IPC_64: the flag glibc adds to the command of shmctl and friends. */
@@ -24,6 +26,8 @@ export class IpcIds<T extends IpcObject> {
 
   get size(): number { return this.slots.size; }
   all(): T[] { return [...this.slots.values()]; }
+  /** The objects in slot order (as /proc/sysvipc lists them). */
+  sorted(): T[] { return [...this.slots.entries()].sort((a, b) => a[0] - b[0]).map(([, o]) => o); }
   /** The highest slot in use (IPC_INFO's and SHM_INFO's answer), -1 when none. */
   maxSlot(): number { return Math.max(-1, ...this.slots.keys()); }
 
@@ -102,3 +106,40 @@ export function setPerm(b: Buffer, off: number, p: IpcPerm): void {
 }
 
 export const nowSecs = (): bigint => BigInt(Math.floor(Date.now() / 1000));
+
+/**
+ * IPC_STAT (byId) and the X_STAT/X_STAT_ANY commands (a slot): the object's
+ * struct written to buf, read permission needed unless ANY. Returns what the
+ * call returns: 0, or for a slot the object's id.
+ */
+export function statCmd<T extends IpcObject>(t: Task, ids: IpcIds<T>, id: number, byId: boolean, any: boolean, buf: bigint, encode: (o: T) => Buffer): number {
+  const o = byId ? ids.byId(id) : ids.bySlot(id);
+  if (!any && !ipcPerms(t.cred, o.perm, 0o444)) throw new Errno(E.EACCES);
+  t.mem.write(buf, encode(o));
+  return byId ? 0 : o.id;
+}
+
+/** IPC_SET and IPC_RMID: the object, if the caller owns or created it (or has CAP_SYS_ADMIN). */
+export function ownedObject<T extends IpcObject>(t: Task, ids: IpcIds<T>, id: number): T {
+  const o = ids.byId(id);
+  checkOwner(t.cred, o.perm);
+  return o;
+}
+
+/** IPC_SET: the struct the caller gave (size bytes), its owner and mode applied already. */
+export function setCmd(t: Task, o: IpcObject & { ctime: bigint }, buf: bigint, size: number): Buffer {
+  const b = t.mem.read(buf, size);
+  setPerm(b, 0, o.perm);
+  o.ctime = nowSecs();
+  return b;
+}
+
+/** IPC_RMID of an object that goes at once: its sleepers wake to find it gone (EIDRM). */
+export function removeNow<T extends IpcObject & { wait: WaitQueue }>(ids: IpcIds<T>, o: T): void {
+  o.deleted = true;
+  ids.remove(o);
+  o.wait.wake();
+}
+
+/** A right-aligned column of a /proc/sysvipc line. */
+export const col = (v: number | bigint | string, width: number): string => String(v).padStart(width);

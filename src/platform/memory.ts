@@ -55,6 +55,22 @@ export class GuestMemory {
     }
   }
 
+  /** The bytes of an iovec array, in order (writev's gather). */
+  gather(iov: readonly { base: bigint; len: number }[]): Buffer {
+    return Buffer.concat(iov.map((v) => (v.len ? this.read(v.base, v.len) : Buffer.alloc(0))));
+  }
+
+  /** Spreads data over an iovec array in order (readv's scatter); what does not fit is dropped. */
+  scatter(iov: readonly { base: bigint; len: number }[], data: Buffer): void {
+    let off = 0;
+    for (const v of iov) {
+      if (off >= data.length) break;
+      const n = Math.min(v.len, data.length - off);
+      this.write(v.base, data.subarray(off, off + n));
+      off += n;
+    }
+  }
+
   /** A NUL-terminated string of at most max bytes (ENAMETOOLONG past it). */
   readCString(addr: bigint, max = 4096): string {
     if (addr === 0n) throw new Errno(E.EFAULT);

@@ -82,7 +82,13 @@ export class NTty {
     const wasCanon = (old.lflag & L.ICANON) !== 0;
     const canon = this.lflag(L.ICANON);
     if (wasCanon && !canon) { this.canonHead = this.head; this.erasing = false; }
-    if (!wasCanon && canon) { this.canonHead = this.tail; this.canonColumn = this.column; }
+    if (!wasCanon && canon) {
+      // Bytes that came in raw mode and are still unread become one line
+      // that a canonical read returns at once (n_tty_set_termios's push):
+      // keys typed before a shell handed the terminal to a program are not lost.
+      if (this.head > this.tail) { this.delim[this.head - 1] = true; this.canonHead = this.head; } else this.canonHead = this.tail;
+      this.canonColumn = this.column;
+    }
     // Turning IXON off restarts a stopped output.
     if (!this.iflag(I.IXON) && this.stopped) this.start();
     this.tty.wakeAll();

@@ -66,6 +66,14 @@ export class OvlFile extends File {
   }
 }
 
+/** A lower directory's entries; none when the host user may not read it (as tryLowerLookup finds nothing). */
+function lowerEntries(task: Task, dir: Inode): DirEntry[] {
+  try { return listDir(task, dir); } catch (e) {
+    if (e instanceof Errno && e.errno === E.EACCES) return [];
+    throw e;
+  }
+}
+
 /** The merged entries of an overlay directory ("." and ".." first), as ovl_iterate gives them. */
 export function mergedEntries(task: Task, dir: OvlInode): DirEntry[] {
   const style = dir.sb.style;
@@ -81,7 +89,7 @@ export function mergedEntries(task: Task, dir: OvlInode): DirEntry[] {
     const last = i === dir.lowers.length - 1;
     const dev = ld.getattr().dev;
     lowerDev.set(ld, dev);
-    for (const e of listDir(task, ld)) {
+    for (const e of lowerEntries(task, ld)) {
       if (lowerNames.has(e.name) || e.name === '.' || e.name === '..') continue;
       const hidden = !last && e.type === DT_CHR && isWhiteout(ld.lookup(e.name), style);
       lowerNames.set(e.name, hidden ? { ...e, type: -1 } : { ...e, ino: dir.sb.xino(dev, e.ino, false) });

@@ -73,7 +73,7 @@ export function makeRootSuperBlock(k: Kernel, opts: RootOptions): SuperBlock {
   const tmp = shmemMount({ task: null, source: 'tmpfs', data: 'mode=755' });
   tmp.root.mkdir(task, 'upper', 0o755);
   tmp.root.mkdir(task, 'work', 0o700);
-  if (opts.hostRoot === '/') writeResolvConf(task, tmp.root.lookup('upper'));
+  if (opts.hostRoot === '/') guestEtc(task, tmp.root.lookup('upper'));
   return remember(opts, new OvlSuperBlock(task, {
     lowers: [host.root], upper: tmp.root.lookup('upper'), work: tmp.root.lookup('work'), source: 'overlay',
     optionText: `lowerdir=${opts.hostRoot},upperdir=tmpfs:/upper,workdir=tmpfs:/work`,
@@ -81,18 +81,45 @@ export function makeRootSuperBlock(k: Kernel, opts: RootOptions): SuperBlock {
 }
 
 /**
- * The guest's own /etc/resolv.conf in the in-memory layer over the host's /
- * (guestResolvConf): as if the guest's DHCP client had written it at boot.
+ * The files of /etc that the guest needs its own of, made in the in-memory
+ * layer over the host's / at boot:
+ * - resolv.conf for the guest network (guestResolvConf), as if the guest's
+ *   DHCP client had written it;
+ * - shadow and gshadow when the host user may not read the host's (it is not
+ *   root): made from passwd and group with every password locked ("*"), as a
+ *   container image has them, so that useradd, groupadd and passwd work in
+ *   the guest. The host's password hashes stay out of the guest either way.
  */
-function writeResolvConf(task: Task, upper: Inode): void {
-  let host = '', etc;
+function guestEtc(task: Task, upper: Inode): void {
+  let etc;
   try { etc = statSync('/etc'); } catch { return; }
-  try { host = readFileSync('/etc/resolv.conf', 'utf8'); } catch { /* no host file: nameserver only */ }
   upper.mkdir(task, 'etc', etc.mode & 0o7777);
   const dir = upper.lookup('etc');
   dir.setattr(task, { uid: etc.uid, gid: etc.gid });
-  const f = dir.create(task, 'resolv.conf', 0o644, O.WRONLY);
-  try { f.write(task, Buffer.from(guestResolvConf(host)), 0n); } finally { f.put(); }
+  const put = (name: string, text: string, like: { mode: number; uid: number; gid: number } | null) => {
+    const f = dir.create(task, name, like ? like.mode & 0o7777 : 0o644, O.WRONLY);
+    try { f.write(task, Buffer.from(text), 0n); } finally { f.put(); }
+    if (like) dir.lookup(name).setattr(task, { uid: like.uid, gid: like.gid });
+  };
+  put('resolv.conf', guestResolvConf(hostText('/etc/resolv.conf') ?? ''), null);
+  const day = Math.floor(Date.now() / 86400000);
+  const lockedShadow = (src: string, line: (f: string[]) => string) => (hostText(src) ?? '').split('\n')
+    .filter((l) => l && !l.startsWith('#')).map((l) => line(l.split(':'))).join('');
+  for (const [name, src, line] of [
+    ['shadow', '/etc/passwd', (f: string[]) => `${f[0]}:*:${day}:0:99999:7:::\n`],
+    ['gshadow', '/etc/group', (f: string[]) => `${f[0]}:*::${f[3] ?? ''}\n`],
+  ] as const) {
+    const path = `/etc/${name}`;
+    let st;
+    try { st = statSync(path); } catch { continue; }
+    try { accessSync(path, constants.R_OK); continue; } catch { /* unreadable: the guest gets its own */ }
+    put(name, lockedShadow(src, line), st);
+  }
+}
+
+/** A host file's text, or null when the host user cannot read it. */
+function hostText(path: string): string | null {
+  try { return readFileSync(path, 'utf8'); } catch { return null; }
 }
 
 function remember(opts: RootOptions, sb: SuperBlock): SuperBlock {

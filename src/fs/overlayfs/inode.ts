@@ -11,7 +11,7 @@ import { Inode, type SetAttr } from '../inode.js';
 import { copyUp } from './copy_up.js';
 import { OvlDirFile, OvlFile, mergedEntries } from './file.js';
 import type { OvlSuperBlock } from './super.js';
-import { isOpaque, isWhiteout, listDir, tryLookup, withMounterCreds } from './util.js';
+import { isOpaque, isWhiteout, listDir, tryLookup, tryLowerLookup, withMounterCreds } from './util.js';
 import { inodeInitOwner } from '../permission.js';
 
 const RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2, RENAME_WHITEOUT = 4;
@@ -129,7 +129,7 @@ export class OvlInode extends Inode {
     }
     const lowers: Inode[] = [];
     for (let i = 0; i < this.lowers.length; i++) {
-      const l = tryLookup(this.lowers[i], name);
+      const l = tryLowerLookup(this.lowers[i], name);
       if (!l) continue;
       const last = i === this.lowers.length - 1;
       if (!last && !l.isDir() && !l.isLink() && isWhiteout(l, style)) break;
@@ -148,7 +148,7 @@ export class OvlInode extends Inode {
   /** The first lower object called name (whiteouts of the lower layers count as absent). */
   private lowerObject(name: string): Inode | null {
     for (let i = 0; i < this.lowers.length; i++) {
-      const l = tryLookup(this.lowers[i], name);
+      const l = tryLowerLookup(this.lowers[i], name);
       if (!l) continue;
       if (i < this.lowers.length - 1 && !l.isDir() && !l.isLink() && isWhiteout(l, this.sb.style)) return null;
       return l;

@@ -23,6 +23,19 @@ export function tryLookup(dir: Inode, name: string): Inode | null {
   }
 }
 
+/**
+ * A lookup in a lower layer. A directory of the host that the host user may
+ * not search (the host's /root under a host user who is not root) shows as
+ * empty rather than failing: the guest sees what the host lets tuml see, and
+ * may still make its own objects there in the upper layer.
+ */
+export function tryLowerLookup(dir: Inode, name: string): Inode | null {
+  try { return tryLookup(dir, name); } catch (e) {
+    if (e instanceof Errno && e.errno === E.EACCES) return null;
+    throw e;
+  }
+}
+
 function hasXattr(inode: Inode, name: string): boolean {
   try { inode.getxattr(name); return true; } catch (e) {
     if (e instanceof Errno) return false;

@@ -1,30 +1,21 @@
 // The System V IPC calls (ipc/shm.c, sem.c, msg.c).
-import { Errno, E } from '../../host/errno.js';
 import { shmat, shmctl, shmdt, shmget } from '../../ipc/shm.js';
 import { semctl, semget, semop } from '../../ipc/sem.js';
 import { msgctl, msgget, msgrcv, msgsnd } from '../../ipc/msg.js';
 import { IPC_64 } from '../../ipc/util.js';
-import type { Task } from '../task.js';
 import { int, long, register, uint } from './table.js';
+import { timespecMs } from './poll.js';
 
 register('shmget', (_k, t, a) => shmget(t, int(a[0]), a[1], int(a[2])));
 register('shmat', (_k, t, a) => shmat(t, int(a[0]), a[1], int(a[2])));
 register('shmdt', (_k, t, a) => shmdt(t, a[0]));
 register('shmctl', (_k, t, a) => shmctl(t, int(a[0]), int(a[1]) & ~IPC_64, a[2]));
 
-/** A struct timespec as a timeout in ms (semtimedop). */
-function timeout(t: Task, addr: bigint): number | null {
-  if (addr === 0n) return null;
-  const b = t.mem.read(addr, 16);
-  const s = b.readBigInt64LE(0), ns = b.readBigInt64LE(8);
-  if (s < 0n || ns < 0n || ns > 999999999n) throw new Errno(E.EINVAL);
-  return Number(s) * 1000 + Math.ceil(Number(ns) / 1e6);
-}
 
 register('semget', (_k, t, a) => semget(t, int(a[0]), int(a[1]), int(a[2])));
 // semop is never restarted after a signal (EINTR), as Linux's.
 register('semop', (_k, t, a) => semop(t, int(a[0]), a[1], uint(a[2]), null), 'never');
-register('semtimedop', (_k, t, a) => semop(t, int(a[0]), a[1], uint(a[2]), timeout(t, a[3])), 'never');
+register('semtimedop', (_k, t, a) => semop(t, int(a[0]), a[1], uint(a[2]), timespecMs(t, a[3])), 'never');
 register('semctl', (_k, t, a) => semctl(t, int(a[0]), int(a[1]), int(a[2]) & ~IPC_64, a[3]));
 
 register('msgget', (_k, t, a) => msgget(t, int(a[0]), int(a[1])));

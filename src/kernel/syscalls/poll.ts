@@ -53,7 +53,8 @@ async function doPoll(t: Task, addr: bigint, nfds: number, timeoutMs: number | n
   return n;
 }
 
-function timespecMs(t: Task, addr: bigint): number | null {
+/** A relative struct timespec timeout as whole milliseconds (rounded up); null for a null pointer (no timeout). */
+export function timespecMs(t: Task, addr: bigint): number | null {
   if (addr === 0n) return null;
   const b = t.mem.read(addr, 16);
   const s = b.readBigInt64LE(0), ns = b.readBigInt64LE(8);

@@ -90,19 +90,13 @@ async function readv(t: Task, f: File, iovs: Iov[], pos: bigint | null): Promise
   const total = iovs.reduce((n, v) => n + v.len, 0);
   if (f.location?.inode.isDir()) throw new Errno(E.EISDIR);
   const data = await f.read(t, total, pos);
-  let off = 0;
-  for (const v of iovs) {
-    if (off >= data.length) break;
-    const n = Math.min(v.len, data.length - off);
-    t.mem.write(v.base, data.subarray(off, off + n));
-    off += n;
-  }
+  t.mem.scatter(iovs, data);
   if (data.length) notifyFile(t.kernel, f, IN.ACCESS);
   return data.length;
 }
 
 async function writev(t: Task, f: File, iovs: Iov[], pos: bigint | null): Promise<number> {
-  const data = Buffer.concat(iovs.map((v) => (v.len ? t.mem.read(v.base, v.len) : Buffer.alloc(0))));
+  const data = t.mem.gather(iovs);
   if (data.length) removePrivs(t, f);
   const n = await f.write(t, data, pos);
   if (n > 0) notifyFile(t.kernel, f, IN.MODIFY);

@@ -199,19 +199,6 @@ function readMsgHdr(t: Task, addr: bigint): MsgHdr {
   };
 }
 
-function gather(t: Task, iov: Iov[]): Buffer {
-  return Buffer.concat(iov.map((v) => (v.len ? t.mem.read(v.base, v.len) : Buffer.alloc(0))));
-}
-
-function scatter(t: Task, iov: Iov[], data: Buffer): void {
-  let off = 0;
-  for (const v of iov) {
-    if (off >= data.length) break;
-    const n = Math.min(v.len, data.length - off);
-    t.mem.write(v.base, data.subarray(off, off + n));
-    off += n;
-  }
-}
 
 /** scm_check_creds: a sender may claim only its own ids unless privileged. */
 function checkCreds(t: Task, c: Ucred): void {
@@ -261,7 +248,7 @@ async function sendmsgOne(t: Task, s: Socket, hdr: MsgHdr, flags: number): Promi
   if (s.nonblock) flags |= MSG.DONTWAIT;
   const name = hdr.namelen ? addrIn(t, hdr.name, hdr.namelen) : null;
   const control = hdr.controllen >= CMSG_HDR ? t.mem.read(hdr.control, hdr.controllen) : Buffer.alloc(0);
-  const data = gather(t, hdr.iov);
+  const data = t.mem.gather(hdr.iov);
   const { rights, creds } = scmSend(t, control);
   try {
     return await s.sendmsg(t, { data, name, rights, creds, flags });
@@ -372,7 +359,7 @@ async function recvmsgOne(t: Task, s: Socket, addr: bigint, flags: number): Prom
   const outFlags = flags & MSG.CMSG_CLOEXEC;
   if (s.nonblock) flags |= MSG.DONTWAIT;
   const r = await s.recvmsg(t, total, flags);
-  scatter(t, hdr.iov, r.data);
+  t.mem.scatter(hdr.iov, r.data);
   const w = new CmsgWriter(hdr.controllen ? hdr.control : 0n, hdr.controllen);
   scmRecv(t, s, r, w, flags);
   w.flush(t);
