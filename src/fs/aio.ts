@@ -67,11 +67,10 @@ function readIocb(t: Task, addr: bigint): Iocb {
   };
 }
 
-/** The iovecs of a PREADV/PWRITEV iocb. */
+/** The iovecs of a PREADV/PWRITEV iocb (at most UIO_MAXIOV). */
 function iovecs(t: Task, addr: bigint, count: bigint): { base: bigint; len: number }[] {
   if (count > 1024n) throw new Errno(E.EINVAL);
-  const b = t.mem.read(addr, Number(count) * 16);
-  return Array.from({ length: Number(count) }, (_, i) => ({ base: b.readBigUInt64LE(i * 16), len: Number(b.readBigUInt64LE(i * 16 + 8)) }));
+  return t.mem.readIovec(addr, Number(count));
 }
 
 /** Runs one iocb on its file: the completion's res (bytes, or -errno). */

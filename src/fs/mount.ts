@@ -140,12 +140,12 @@ export class Mount {
   }
 }
 
-/** struct mnt_namespace: a tree of mounts, listed in the order they were made. */
 /** The proc inode number of a machine's first mount namespace (after init_net's). */
 export const INIT_MNT_NS_INUM = 0xf0000001;
 /** proc_alloc_inum for namespaces made later (unshare, clone). */
 let nextNsInum = INIT_MNT_NS_INUM + 1;
 
+/** struct mnt_namespace: a tree of mounts, listed in the order they were made. */
 export class MntNamespace {
   /** The mounts of the tree in mount order (/proc/mounts lists them so). */
   readonly list: Mount[] = [];

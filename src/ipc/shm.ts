@@ -88,14 +88,14 @@ export async function shmat(t: Task, id: number, addr: bigint, flg: number): Pro
   let r: bigint;
   try {
     r = await mapHostFd(t, seg.pages.memfd(), ro ? O.RDONLY : O.RDWR, addr, len, prot, flags, 0n);
-  } catch (e) { detach(t, seg); throw e; }
+  } catch (e) { detach(t.kernel, t.group, seg); throw e; }
   const e = injectedError(r);
-  if (e !== null) { detach(t, seg); throw new Errno(e === -E.EEXIST ? E.EINVAL : -e); }
+  if (e !== null) { detach(t.kernel, t.group, seg); throw new Errno(e === -E.EEXIST ? E.EINVAL : -e); }
   // SHM_REMAP replaced whatever was mapped there: attachments it covered are gone.
   const list = attachedTo(t.group);
   for (const old of list.filter((a) => a.addr < r + len && r < a.addr + a.len)) {
     list.splice(list.indexOf(old), 1);
-    detach(t, old.seg);
+    detach(t.kernel, t.group, old.seg);
   }
   list.push({ addr: r, len, seg });
   seg.atime = nowSecs();
@@ -109,21 +109,21 @@ export async function shmdt(t: Task, addr: bigint): Promise<number> {
   if (i < 0) throw new Errno(E.EINVAL);
   const [a] = list.splice(i, 1);
   await t.host.inject(NR.munmap, [a.addr, a.len]);
-  detach(t, a.seg);
+  detach(t.kernel, t.group, a.seg);
   return 0;
 }
 
-/** One attachment fewer: a segment marked for destruction goes with its last one. */
-function detach(t: Task | null, seg: Segment): void {
+/** One attachment of process g fewer: a segment marked for destruction goes with its last one. */
+function detach(k: Kernel, g: ThreadGroup, seg: Segment): void {
   seg.nattch--;
   seg.dtime = nowSecs();
-  if (t) seg.lpid = t.group.pid;
-  if (seg.deleted && seg.nattch === 0) destroy(t?.kernel ?? null, seg);
+  seg.lpid = g.pid;
+  if (seg.deleted && seg.nattch === 0) destroy(k, seg);
 }
 
-function destroy(k: Kernel | null, seg: Segment): void {
+function destroy(k: Kernel, seg: Segment): void {
   seg.pages.free();
-  if (k) shmIds(k).remove(seg);
+  shmIds(k).remove(seg);
 }
 
 /** fork: the child's copy of the address space has the parent's attachments (not for CLONE_VM). */
@@ -139,12 +139,7 @@ export function shmExit(k: Kernel, g: ThreadGroup): void {
   const list = attachments.get(g);
   if (!list) return;
   attachments.delete(g);
-  for (const a of list) {
-    a.seg.nattch--;
-    a.seg.dtime = nowSecs();
-    a.seg.lpid = g.pid;
-    if (a.seg.deleted && a.seg.nattch === 0) { a.seg.pages.free(); shmIds(k).remove(a.seg); }
-  }
+  for (const a of list) detach(k, g, a.seg);
 }
 
 /** The pages of a segment that hold data (written through any mapping). */

@@ -10,6 +10,8 @@ const IOV_OFF = 8192;                // two struct iovec
 const DATA_OFF = 128 * 1024;         // transfer window
 const DATA_MAX = 1024 * 1024 - DATA_OFF;
 const PAGE = 4096;
+/** MAX_RW_COUNT: the most one read or write moves. */
+const MAX_RW_COUNT = 0x7ffff000;
 
 export class GuestMemory {
   constructor(readonly pid: number) {}
@@ -53,6 +55,26 @@ export class GuestMemory {
       if (r <= 0) throw new Errno(E.EFAULT);
       done += r;
     }
+  }
+
+  /**
+   * A struct iovec array of count entries (import_iovec): a negative length
+   * is EINVAL, and the lengths are cut so that the total stays within
+   * MAX_RW_COUNT, as Linux does. The caller checks count against its limit.
+   */
+  readIovec(addr: bigint, count: number): { base: bigint; len: number }[] {
+    if (count === 0) return [];
+    const b = this.read(addr, count * 16);
+    const out: { base: bigint; len: number }[] = [];
+    let total = 0;
+    for (let i = 0; i < count; i++) {
+      const len = BigInt.asIntN(64, b.readBigUInt64LE(i * 16 + 8));
+      if (len < 0n) throw new Errno(E.EINVAL);
+      const n = Number(len > BigInt(MAX_RW_COUNT - total) ? BigInt(MAX_RW_COUNT - total) : len);
+      total += n;
+      out.push({ base: b.readBigUInt64LE(i * 16), len: n });
+    }
+    return out;
   }
 
   /** The bytes of an iovec array, in order (writev's gather). */

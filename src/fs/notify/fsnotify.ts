@@ -84,11 +84,10 @@ function parentOf(loc: Location): { dir: Inode; name: string } | null {
 /** fsnotify_parent + fsnotify: an event on the object at loc, for its watchers and its directory's. */
 export function notifyLoc(k: Kernel, loc: Location, mask: number): void {
   if (!watching(k)) return;
-  const dir = loc.inode.isDir() ? IN.ISDIR : 0;
-  deliver(k, inodeKey(loc.inode), mask | dir, 0, null);
+  notifyInode(k, loc.inode, mask);
   if (!(mask & ON_CHILD)) return;
   const p = parentOf(loc);
-  if (p) deliver(k, inodeKey(p.dir), mask | dir, 0, p.name);
+  if (p) deliver(k, inodeKey(p.dir), mask | (loc.inode.isDir() ? IN.ISDIR : 0), 0, p.name);
 }
 
 /** An event on an inode reached without its path (fsetxattr and the like): its own watchers only. */

@@ -91,13 +91,6 @@ export class OvlInode extends Inode {
     if (known && !known.dead) { this.sb.touch(known); return known; }
     const r = this.resolveChild(name);
     if (!r) throw new Errno(E.ENOENT);
-    const cached = this.children.get(name)?.deref();
-    if (cached && cached.isDir() === (r.upper ?? r.lowers[0]).isDir()) {
-      // A copied-up non-directory keeps the origin it was copied from.
-      if (!(cached.upper && !cached.isDir())) cached.lowers = r.lowers;
-      cached.upper = r.upper;
-      return cached;
-    }
     const c = new OvlInode(this.sb, this, name, r.upper, r.lowers);
     this.remember(name, c);
     return c;

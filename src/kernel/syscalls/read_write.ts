@@ -72,18 +72,7 @@ register('pwrite64', (_k, t, a) => {
 interface Iov { base: bigint; len: number }
 function readIovecs(t: Task, addr: bigint, count: number): Iov[] {
   if (count < 0 || count > IOV_MAX) throw new Errno(E.EINVAL);
-  if (count === 0) return [];
-  const b = t.mem.read(addr, count * 16);
-  const out: Iov[] = [];
-  let total = 0;
-  for (let i = 0; i < count; i++) {
-    const len = BigInt.asIntN(64, b.readBigUInt64LE(i * 16 + 8));
-    if (len < 0n) throw new Errno(E.EINVAL);
-    const n = Number(len > BigInt(MAX_RW - total) ? BigInt(MAX_RW - total) : len);
-    total += n;
-    out.push({ base: b.readBigUInt64LE(i * 16), len: n });
-  }
-  return out;
+  return t.mem.readIovec(addr, count);
 }
 
 async function readv(t: Task, f: File, iovs: Iov[], pos: bigint | null): Promise<number> {

@@ -168,19 +168,7 @@ interface MsgHdr {
 
 function readIovecs(t: Task, addr: bigint, count: bigint): Iov[] {
   if (count > BigInt(UIO_MAXIOV)) throw new Errno(E.EMSGSIZE);
-  const n = Number(count);
-  if (n === 0) return [];
-  const b = t.mem.read(addr, n * 16);
-  const out: Iov[] = [];
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const len = BigInt.asIntN(64, b.readBigUInt64LE(i * 16 + 8));
-    if (len < 0n) throw new Errno(E.EINVAL);
-    const k = Number(len > BigInt(0x7ffff000 - total) ? BigInt(0x7ffff000 - total) : len);
-    total += k;
-    out.push({ base: b.readBigUInt64LE(i * 16), len: k });
-  }
-  return out;
+  return t.mem.readIovec(addr, Number(count));
 }
 
 /** copy_msghdr_from_user */

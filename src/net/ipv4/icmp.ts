@@ -60,8 +60,11 @@ export function rawSockets(net: Net): Set<IcmpReceiver> {
 /** icmp_rcv: the machine receives msg (an ICMP message) sent from src to its address dst. */
 function receive(net: Net, msg: Buffer, src: Buffer, dst: Buffer, ttl = 64): void {
   // Raw sockets get their copy first (raw_local_deliver), whatever icmp_rcv then makes of it.
-  const packet = Buffer.concat([ipHeader(src, dst, msg.length, ttl), msg]);
-  for (const r of rawSockets(net)) r.rawIcmp?.(packet, src, dst);
+  const raws = rawSockets(net);
+  if (raws.size) {
+    const packet = Buffer.concat([ipHeader(src, dst, msg.length, ttl), msg]);
+    for (const r of raws) r.rawIcmp?.(packet, src, dst);
+  }
   if (msg.length < 8 || inetChecksum(msg) !== 0) return;   // malformed: dropped, as icmp_rcv does
   const type = msg[0];
   if (type === ICMP.ECHOREPLY) {
